@@ -1,0 +1,83 @@
+"""Entry point: `voyager-tui` opens the full-screen app; subcommands are the scriptable CLI."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+import psycopg
+
+from .. import __version__
+from ..engine.errors import VoyagerError, one_line
+
+ROOT_HELP = """voyager-tui takes a database from PostgreSQL (later also MySQL and Oracle)
+to YugabyteDB, with nothing lost and no guesswork about what to do next.
+
+Run it with no command to open the full-screen app.
+
+\b
+WORKFLOW OVERVIEW:
+  1. ASSESS    → Analyze source DB for compatibility (optional but recommended)
+  2. INIT      → voyager-tui migrate init     register the migration in the target
+  3. EXPORT    → Export schema and data from source
+  4. IMPORT    → Import schema and data to target
+  5. VERIFY    → Verify data integrity
+  6. CUTOVER   → Switch application to target DB
+
+\b
+  At any point:  voyager-tui migrate status   where the migration stands
+                 voyager-tui migrate next     the exact command to run next
+                 voyager-tui migrate history  what happened, when, by whom
+
+\b
+  New here? `voyager-tui demo` starts a sample source and target on this
+  machine and opens the app on a registered migration.
+"""
+
+
+class FriendlyGroup(click.Group):
+    """Turns expected failures into one line on stderr and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VoyagerError as exc:
+            _fail(str(exc), 1)
+        except psycopg.Error as exc:
+            _fail(f"database error: {one_line(exc)}", 1)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=FriendlyGroup, invoke_without_command=True, help=ROOT_HELP,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="voyager-tui")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        from ..tui.app import run_app
+
+        run_app()
+
+
+def _register() -> None:
+    from .demo import demo
+    from .locate import locate
+    from .migrate import migrate
+
+    cli.add_command(migrate)
+    cli.add_command(demo)
+    cli.add_command(locate)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="voyager-tui")

@@ -1,0 +1,31 @@
+"""Human-readable numbers and durations shared by the CLI and the TUI."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+
+def format_duration(delta: timedelta | None) -> str:
+    if delta is None:
+        return "-"
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    hours, rest = divmod(seconds, 3600)
+    if hours < 48:
+        return f"{hours}h {rest // 60:02d}m"
+    return f"{hours // 24}d {hours % 24}h"
+
+
+def format_count(n: int | None) -> str:
+    return "-" if n is None else f"{n:,}"
+
+
+def format_percent(fraction: float | None) -> str:
+    return "-" if fraction is None else f"{fraction * 100:.0f}%"
+
+
+def format_time(ts: datetime | None) -> str:
+    return "-" if ts is None else ts.astimezone().strftime("%Y-%m-%d %H:%M:%S")

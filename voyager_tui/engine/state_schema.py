@@ -1,0 +1,191 @@
+"""Schema `ybvoyager` in the target: creation and numbered, idempotent upgrades.
+
+A newer voyager-tui upgrades an older schema on connect; an older voyager-tui refuses a newer schema.
+Every statement is idempotent (IF NOT EXISTS) because YugabyteDB does not make all DDL transactional.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+
+from .errors import StateSchemaMissing, StateSchemaTooNew, VoyagerError, one_line
+
+SCHEMA = "ybvoyager"
+
+# (version, what it adds, statements). Append only: never edit a released upgrade.
+UPGRADES: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "migrations, phase state, reports, table progress, events",
+        [
+            """CREATE TABLE IF NOT EXISTS ybvoyager.migrations (
+                migration_uuid UUID PRIMARY KEY,
+                migration_name TEXT NOT NULL UNIQUE,
+                source_db_type TEXT NOT NULL,
+                source_db_host TEXT,
+                source_db_port INT,
+                source_db_user TEXT,
+                source_db_name TEXT,
+                source_db_version TEXT,
+                source_db_identifier TEXT NOT NULL,
+                source_schemas TEXT[] NOT NULL,
+                target_db_name TEXT NOT NULL,
+                target_db_type TEXT,
+                target_db_version TEXT,
+                export_dir TEXT,
+                created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                current_phase TEXT,
+                current_status TEXT,
+                voyager_version TEXT,
+                voyager_host TEXT,
+                UNIQUE (source_db_identifier, source_schemas, target_db_name)
+            )""",
+            """CREATE TABLE IF NOT EXISTS ybvoyager.migration_state (
+                migration_uuid UUID NOT NULL REFERENCES ybvoyager.migrations(migration_uuid),
+                phase TEXT NOT NULL,
+                step TEXT NOT NULL DEFAULT '',
+                status TEXT NOT NULL,
+                started_at TIMESTAMPTZ,
+                completed_at TIMESTAMPTZ,
+                error_message TEXT,
+                metadata JSONB NOT NULL DEFAULT '{}'::jsonb,
+                updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                PRIMARY KEY (migration_uuid, phase, step)
+            )""",
+            """CREATE TABLE IF NOT EXISTS ybvoyager.reports (
+                migration_uuid UUID NOT NULL REFERENCES ybvoyager.migrations(migration_uuid),
+                report_type TEXT NOT NULL,
+                report_version INT NOT NULL DEFAULT 1,
+                report_data JSONB NOT NULL,
+                generated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                PRIMARY KEY (migration_uuid, report_type, report_version)
+            )""",
+            """CREATE TABLE IF NOT EXISTS ybvoyager.table_progress (
+                migration_uuid UUID NOT NULL REFERENCES ybvoyager.migrations(migration_uuid),
+                schema_name TEXT NOT NULL,
+                table_name TEXT NOT NULL,
+                phase TEXT NOT NULL,
+                total_rows BIGINT,
+                completed_rows BIGINT NOT NULL DEFAULT 0,
+                errored_rows BIGINT NOT NULL DEFAULT 0,
+                status TEXT NOT NULL DEFAULT 'NOT_STARTED',
+                started_at TIMESTAMPTZ,
+                completed_at TIMESTAMPTZ,
+                rate_per_second DOUBLE PRECISION,
+                updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                PRIMARY KEY (migration_uuid, schema_name, table_name, phase)
+            )""",
+            """CREATE TABLE IF NOT EXISTS ybvoyager.events (
+                event_id BIGSERIAL PRIMARY KEY,
+                migration_uuid UUID NOT NULL REFERENCES ybvoyager.migrations(migration_uuid),
+                event_type TEXT NOT NULL,
+                phase TEXT,
+                message TEXT NOT NULL DEFAULT '',
+                event_data JSONB NOT NULL DEFAULT '{}'::jsonb,
+                actor TEXT,
+                created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )""",
+            "CREATE INDEX IF NOT EXISTS idx_events_migration ON ybvoyager.events (migration_uuid, event_id)",
+        ],
+    ),
+    (
+        2,
+        "runner leases with heartbeats",
+        [
+            """CREATE TABLE IF NOT EXISTS ybvoyager.runner_leases (
+                migration_uuid UUID NOT NULL REFERENCES ybvoyager.migrations(migration_uuid),
+                phase TEXT NOT NULL,
+                holder_id UUID NOT NULL,
+                host TEXT NOT NULL,
+                pid INT NOT NULL,
+                command TEXT NOT NULL DEFAULT '',
+                started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                heartbeat_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                PRIMARY KEY (migration_uuid, phase)
+            )""",
+        ],
+    ),
+]
+CURRENT_VERSION = UPGRADES[-1][0]
+
+_RACE_ERRORS = (pg_errors.UniqueViolation, pg_errors.DuplicateObject, pg_errors.DuplicateTable,
+                pg_errors.DuplicateSchema, pg_errors.SerializationFailure)
+
+
+def installed_version(conn: psycopg.Connection[Any]) -> int | None:
+    """The schema version in the target, or None when schema ybvoyager does not exist."""
+    row = conn.execute("SELECT to_regclass('ybvoyager.schema_version') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return None
+    got = conn.execute("SELECT version FROM ybvoyager.schema_version").fetchone()
+    return int(got[0]) if got else 0
+
+
+def ensure_schema(conn: psycopg.Connection[Any], *, create: bool = True, up_to: int = CURRENT_VERSION) -> int:
+    """Create or upgrade `ybvoyager` to `up_to`; return the version now installed.
+
+    With create=False a missing schema raises StateSchemaMissing (read-only commands must not create it).
+    Safe when several processes call it at once: creation races are retried and upgrades are
+    serialized by a row lock on the version row.
+    """
+    found = installed_version(conn)
+    if found is not None and found > CURRENT_VERSION:
+        raise _too_new(found)
+    if found is None and not create:
+        raise StateSchemaMissing(
+            "no migrations here: schema ybvoyager does not exist in this database (run `voyager-tui migrate init`)"
+        )
+    if found is not None and found >= up_to:
+        return found
+    for attempt in range(5):
+        try:
+            return _upgrade(conn, up_to)
+        except _RACE_ERRORS:
+            if attempt == 4:
+                raise
+        except pg_errors.InsufficientPrivilege as exc:
+            raise VoyagerError(
+                f"cannot create or upgrade schema ybvoyager in the target: {one_line(exc)} "
+                "(the target user needs CREATE on the database)"
+            ) from None
+    raise AssertionError("unreachable")
+
+
+def _upgrade(conn: psycopg.Connection[Any], up_to: int) -> int:
+    with conn.transaction():
+        conn.execute("CREATE SCHEMA IF NOT EXISTS ybvoyager")
+        conn.execute(
+            """CREATE TABLE IF NOT EXISTS ybvoyager.schema_version (
+                   singleton BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (singleton),
+                   version INT NOT NULL,
+                   upgraded_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                   upgraded_by TEXT)"""
+        )
+        conn.execute("INSERT INTO ybvoyager.schema_version (version) VALUES (0) ON CONFLICT DO NOTHING")
+        row = conn.execute("SELECT version FROM ybvoyager.schema_version FOR UPDATE").fetchone()
+        version = int(row[0]) if row else 0
+        if version > CURRENT_VERSION:
+            raise _too_new(version)
+        from .. import __version__
+
+        for number, _what, statements in UPGRADES:
+            if version < number <= up_to:
+                for stmt in statements:
+                    conn.execute(stmt)
+                version = number
+        conn.execute(
+            "UPDATE ybvoyager.schema_version SET version = %s, upgraded_at = now(), upgraded_by = %s",
+            (version, f"voyager-tui {__version__}"),
+        )
+        return version
+
+
+def _too_new(found: int) -> StateSchemaTooNew:
+    return StateSchemaTooNew(
+        f"the target's ybvoyager schema is version {found}, newer than this voyager-tui understands "
+        f"(up to {CURRENT_VERSION}); upgrade voyager-tui to work with this migration"
+    )

@@ -1,0 +1,147 @@
+"""The one registry of runnable steps, and the runner that executes a step under a lease.
+
+Later features plug a step in with `register_step`; the CLI and the TUI both run steps through
+`run_step`, so a step run from either writes the same rows to the target.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from uuid import UUID
+
+from .connections import ConnectionParams, connect_pg
+from .errors import StepCancelled, VoyagerError, one_line
+from .lease import HEARTBEAT_INTERVAL, HeartbeatThread, RunnerIdentity
+from .models import MigrationRecord, MigrationSnapshot, PhaseState
+from .phases import PHASE_SPECS, Phase, PhaseStatus
+from .secrets import DbRole, PasswordPrompt
+from .state_store import StateStore
+
+
+class Reporter(Protocol):
+    def progress(self, message: str, done: float | None = None, total: float | None = None) -> None: ...
+
+
+class NullReporter:
+    def progress(self, message: str, done: float | None = None, total: float | None = None) -> None:
+        return None
+
+
+@dataclass
+class StepContext:
+    store: StateStore
+    migration: MigrationRecord
+    target: ConnectionParams
+    reporter: Reporter
+    cancel: threading.Event
+    lease_lost: threading.Event = field(default_factory=threading.Event)
+
+    def check_cancelled(self) -> None:
+        """Steps call this between units of work; it stops them when asked to or when the lease is lost."""
+        if self.cancel.is_set():
+            raise StepCancelled("cancelled by the user")
+        if self.lease_lost.is_set():
+            raise StepCancelled("another runner took over this step")
+
+
+class Step(Protocol):
+    phase: Phase
+
+    def unavailable_reason(self, snapshot: MigrationSnapshot) -> str | None:
+        """Why this step cannot run on this machine now (missing export dir, tools...), or None."""
+        ...
+
+    def run(self, ctx: StepContext) -> dict[str, Any] | None:
+        """Do the work; return metadata to keep in migration_state.metadata."""
+        ...
+
+
+_REGISTRY: dict[Phase, Step] = {}
+
+
+def register_step(step: Step) -> None:
+    _REGISTRY[step.phase] = step
+
+
+def unregister_step(phase: Phase) -> None:
+    _REGISTRY.pop(phase, None)
+
+
+def registered_step(phase: Phase) -> Step | None:
+    return _REGISTRY.get(phase)
+
+
+def unavailable_reason(phase: Phase, snapshot: MigrationSnapshot) -> str | None:
+    step = _REGISTRY.get(phase)
+    if step is None:
+        return f"this version of voyager-tui cannot run {PHASE_SPECS[phase].title} yet"
+    return step.unavailable_reason(snapshot)
+
+
+def run_step(
+    target: ConnectionParams,
+    migration_uuid: UUID,
+    phase: Phase,
+    *,
+    reporter: Reporter | None = None,
+    cancel: threading.Event | None = None,
+    password: str | None = None,
+    prompt: PasswordPrompt | None = None,
+    command: str = "",
+    heartbeat_interval: float = HEARTBEAT_INTERVAL,
+) -> PhaseState:
+    """Run a registered step: take the phase's lease, mark it IN_PROGRESS, heartbeat while it runs,
+    then mark it COMPLETED or FAILED (with the error) and release the lease."""
+    step = _REGISTRY.get(phase)
+    if step is None:
+        raise VoyagerError(f"this version of voyager-tui cannot run {PHASE_SPECS[phase].title} yet")
+    me = RunnerIdentity()
+
+    def connect() -> Any:
+        return connect_pg(target, DbRole.TARGET, password=password, prompt=prompt,
+                          application_name=f"voyager-tui-{phase.value}")
+
+    with connect() as conn:
+        store = StateStore(conn)
+        snapshot = store.snapshot(migration_uuid)
+        reason = step.unavailable_reason(snapshot)
+        if reason:
+            raise VoyagerError(f"{PHASE_SPECS[phase].title} cannot run here: {reason}")
+        store.acquire_lease(migration_uuid, phase, me, command=command)
+        try:
+            store.set_phase_status(migration_uuid, phase, PhaseStatus.IN_PROGRESS)
+        except Exception:
+            store.release_lease(migration_uuid, phase, me)
+            raise
+        ctx = StepContext(store=store, migration=snapshot.migration, target=target,
+                          reporter=reporter or NullReporter(), cancel=cancel or threading.Event())
+        with connect() as beat_conn:
+            beat_store = StateStore(beat_conn)
+            beats = HeartbeatThread(_beat(beat_store, migration_uuid, phase, me, ctx.lease_lost),
+                                    interval=heartbeat_interval)
+            beats.start()
+            try:
+                metadata = step.run(ctx)
+            except BaseException as exc:
+                beats.stop()
+                store.set_phase_status(migration_uuid, phase, PhaseStatus.FAILED, error=one_line(exc))
+                store.release_lease(migration_uuid, phase, me)
+                raise
+            beats.stop()
+        state = store.set_phase_status(migration_uuid, phase, PhaseStatus.COMPLETED, metadata=metadata or {})
+        store.release_lease(migration_uuid, phase, me)
+        return state
+
+
+def _beat(store: StateStore, migration_uuid: UUID, phase: Phase, me: RunnerIdentity,
+          lost: threading.Event) -> Callable[[], bool]:
+    def beat() -> bool:
+        alive = store.heartbeat(migration_uuid, phase, me)
+        if not alive:
+            lost.set()
+        return alive
+
+    return beat
