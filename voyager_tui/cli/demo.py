@@ -9,17 +9,26 @@ from ..engine.paths import app_paths
 
 @click.command("demo")
 @click.option("--reset", is_flag=True, help="Throw away the demo databases and start over.")
-@click.option("--no-tui", is_flag=True, help="Prepare the demo, print how to reach it, and leave the server running.")
-def demo(reset: bool, no_tui: bool) -> None:
+@click.option("--no-tui", is_flag=True,
+              help="Prepare the demo, print how to reach it, and leave the server running (stop it with --stop).")
+@click.option("--stop", is_flag=True, help="Stop a demo server left running by --no-tui.")
+def demo(reset: bool, no_tui: bool, stop: bool) -> None:
     """Start an embedded PostgreSQL with a sample shop database and an empty target, register a
-    migration between them, and open the app on it. The server stops when the app exits."""
-    from ..engine.demo.environment import prepare_demo
+    migration between them, and open the app on it. The server stops when the app exits; a second
+    run reuses everything."""
+    from ..engine.demo.environment import demo_server, prepare_demo
+    from ..engine.next_step import target_flags
 
-    env = prepare_demo(app_paths(), reset=reset, say=lambda line: click.echo(line, err=True))
+    paths = app_paths()
+    if stop:
+        demo_server(paths).stop()
+        click.echo("Demo server stopped.")
+        return
+    env = prepare_demo(paths, reset=reset, say=lambda line: click.echo(line, err=True))
     if no_tui:
         click.echo(f"source: {env.source.label}")
         click.echo(f"target: {env.target.label}")
-        click.echo(f"Stop it with: voyager-tui demo-stop (or `pg_ctl -D {env.server.data_dir} stop`)")
+        click.echo("try:    voyager-tui migrate status " + " ".join(target_flags(env.target)))
         return
     try:
         from ..tui.app import run_app

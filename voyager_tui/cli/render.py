@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from rich import box
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
@@ -37,15 +38,14 @@ def status_box(snapshot: MigrationSnapshot, step: NextStep, target_label: str) -
     head.add_row("Target:", f"{target_label}  ({mig.target_db_type or 'unknown'})")
 
     phases = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
-    phases.add_column(" ", width=1)
-    phases.add_column("Phase", min_width=16)
+    phases.add_column("  Phase", min_width=18)
     phases.add_column("Status", min_width=12)
     phases.add_column("Progress", justify="right")
     phases.add_column("Duration", justify="right")
     for row in phase_rows(snapshot):
         style = "red" if row.interrupted else STATUS_STYLES[row.status]
         dur = None if row.duration_seconds is None else timedelta(seconds=row.duration_seconds)
-        phases.add_row(Text(row.symbol, style=style), row.title, Text(row.status_label, style=style),
+        phases.add_row(Text.assemble((row.symbol, style), " ", row.title), Text(row.status_label, style=style),
                        format_percent(row.progress), format_duration(dur))
 
     activity = Text("Current Activity:\n", style="bold")
@@ -55,48 +55,43 @@ def status_box(snapshot: MigrationSnapshot, step: NextStep, target_label: str) -
     return Panel(Group(*parts), title="[bold]MIGRATION STATUS[/]", box=box.DOUBLE, expand=False, width=84)
 
 
-def next_step_text(step: NextStep) -> Text:
-    text = Text("▶ NEXT STEP: ", style="bold cyan")
-    text.append(step.title, style="bold")
-    text.append("\n  " + step.why)
+def next_step_text(step: NextStep) -> Group:
+    parts: list[RenderableType] = [Text.assemble(("▶ NEXT STEP: ", "bold cyan"), (step.title, "bold")),
+                                   Padding(Text(step.why), (0, 0, 0, 2))]
     if step.argv:
-        text.append("\n\n")
-        text.append("\n".join("    " + line for line in step.command_lines()), style="cyan")
+        parts.append(Padding(Text("\n".join(step.command_lines()), style="cyan"), (1, 0, 0, 4)))
         if not step.can_run_here and step.not_here_reason:
-            text.append(f"\n  (not runnable here: {step.not_here_reason})", style="dim")
-    return text
+            parts.append(Padding(Text(f"(not runnable here: {step.not_here_reason})", style="dim"), (0, 0, 0, 2)))
+    return Group(*parts)
 
 
 def history_table(events: list[Event]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, title="Migration history")
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("Time")
-    table.add_column("Event")
-    table.add_column("Phase")
-    table.add_column("What happened", overflow="fold")
-    table.add_column("By", style="dim")
+    table = Table(box=box.SIMPLE_HEAD, title="Migration history", expand=True)
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("Time", no_wrap=True)
+    table.add_column("Event", no_wrap=True)
+    table.add_column("What happened", ratio=1)
+    table.add_column("By", style="dim", no_wrap=True, max_width=18)
     for e in events:
-        table.add_row(str(e.event_id), format_time(e.created_at), e.event_type, phase_title(e.phase), e.message,
-                      e.actor or "")
+        table.add_row(str(e.event_id), format_time(e.created_at, short=True), e.event_type, e.message, e.actor or "")
     return table
 
 
 def migrations_table(summaries: list[MigrationSummary]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, title="Migrations in this target")
-    table.add_column("Name", style="bold")
-    table.add_column("UUID", style="dim")
-    table.add_column("Source")
-    table.add_column("Phase")
-    table.add_column("Status")
-    table.add_column("Done", justify="right")
-    table.add_column("Updated")
+    table = Table(box=box.SIMPLE_HEAD, title="Migrations in this target", expand=True)
+    table.add_column("Name", style="bold", no_wrap=True)
+    table.add_column("Source", ratio=1)
+    table.add_column("Where it stands", ratio=1)
+    table.add_column("Done", justify="right", no_wrap=True)
+    table.add_column("Updated", no_wrap=True)
     for s in summaries:
         m = s.migration
-        status = m.current_status or "-"
+        where = f"{phase_title(m.current_phase)} {m.current_status or ''}".strip()
         if s.crashed:
-            status += " (runner crashed)"
+            where += " (runner crashed)"
         elif s.running_on:
-            status += f" (on {s.running_on})"
-        table.add_row(m.migration_name, str(m.migration_uuid), m.source_label, phase_title(m.current_phase), status,
-                      f"{s.phases_done}/{s.phases_total}", format_time(m.updated_at))
+            where += f" (on {s.running_on})"
+        source = f"{m.source_db_name} [{', '.join(m.source_schemas)}]"
+        table.add_row(m.migration_name, source, where, f"{s.phases_done}/{s.phases_total}",
+                      format_time(m.updated_at, short=True))
     return table

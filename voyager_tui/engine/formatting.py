@@ -27,5 +27,8 @@ def format_percent(fraction: float | None) -> str:
     return "-" if fraction is None else f"{fraction * 100:.0f}%"
 
 
-def format_time(ts: datetime | None) -> str:
-    return "-" if ts is None else ts.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+def format_time(ts: datetime | None, *, short: bool = False) -> str:
+    """Local time; `short` drops the year for narrow tables."""
+    if ts is None:
+        return "-"
+    return ts.astimezone().strftime("%m-%d %H:%M:%S" if short else "%Y-%m-%d %H:%M:%S")

@@ -13,7 +13,7 @@ from . import SourceInfo
 def probe(params: ConnectionParams, schemas: list[str], *, prompt: PasswordPrompt | None = None) -> SourceInfo:
     with connect_pg(params, DbRole.SOURCE, prompt=prompt, application_name="voyager-tui-init") as conn:
         row = conn.execute("SHOW server_version").fetchone()
-        version = f"PostgreSQL {row[0]}" if row else "PostgreSQL"
+        version = f"PostgreSQL {str(row[0]).split()[0]}" if row else "PostgreSQL"
         try:
             sysid_row = conn.execute("SELECT system_identifier FROM pg_control_system()").fetchone()
             cluster = f"sysid-{sysid_row[0]}" if sysid_row else None
