@@ -45,7 +45,7 @@ def pg_admin() -> Iterator[psycopg.Connection]:
 
 
 @pytest.fixture
-def make_db(pg_admin: psycopg.Connection, request: pytest.FixtureRequest) -> Iterator[Callable[[str], ConnectionParams]]:
+def make_db(pg_admin: psycopg.Connection) -> Iterator[Callable[[str], ConnectionParams]]:
     """Create uniquely named databases; they are dropped when the test ends."""
     created: list[str] = []
 

@@ -45,7 +45,8 @@ def test_older_schema_is_upgraded_and_keeps_its_rows(target_db: ConnectionParams
         mid = uuid.uuid4()
         conn.execute(
             """INSERT INTO ybvoyager.migrations (migration_uuid, migration_name, source_db_type,
-               source_db_identifier, source_schemas, target_db_name) VALUES (%s, 'old', 'postgresql', 'x', '{public}', 'db')""",
+               source_db_identifier, source_schemas, target_db_name)
+               VALUES (%s, 'old', 'postgresql', 'x', '{public}', 'db')""",
             (mid,),
         )
         store = StateStore(conn)

@@ -37,7 +37,7 @@ def test_register_records_source_and_target(source_db: ConnectionParams, target_
 def test_same_source_schemas_and_target_cannot_register_twice(source_db: ConnectionParams,
                                                               target_db: ConnectionParams) -> None:
     register(source_db, target_db, name="first", schemas=["public", "sales"])
-    with pytest.raises(DuplicateMigration, match="already being migrated .* by migration 'first'"):
+    with pytest.raises(DuplicateMigration, match=r"already being migrated .* by migration 'first'"):
         register(source_db, target_db, name="second", schemas=["sales", "public"])
     with pytest.raises(DuplicateMigration, match="a migration named 'first' already exists"):
         register(source_db, target_db, name="first", schemas=["sales"])
@@ -48,7 +48,7 @@ def test_same_source_schemas_and_target_cannot_register_twice(source_db: Connect
 def test_missing_source_schema_is_refused(source_db: ConnectionParams, target_db: ConnectionParams) -> None:
     from voyager_tui.engine.errors import VoyagerError
 
-    with pytest.raises(VoyagerError, match="schema\\(s\\) not found in source .*: nope"):
+    with pytest.raises(VoyagerError, match=r"schema\(s\) not found in source .*: nope"):
         register(source_db, target_db, schemas=["public", "nope"])
 
 

@@ -1,0 +1,207 @@
+"""One migration: the phase timeline, per-phase status, current activity and the recommended next step."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from ...engine.errors import one_line
+from ...engine.formatting import format_duration, format_percent, format_time
+from ...engine.models import MigrationSnapshot
+from ...engine.next_step import NextStep, next_step
+from ...engine.phases import PHASE_SPECS, Phase, PhaseStatus
+from ...engine.status_view import current_activity, phase_rows
+from ...engine.steps import run_step
+from ..messages import StepProgress
+from ..widgets.banner import TargetBanner
+from ..widgets.keyed_table import Cell, sync_rows
+from ..widgets.timeline import Timeline
+from .base import LiveScreen
+
+_STATUS_STYLE = {
+    PhaseStatus.COMPLETED: "green", PhaseStatus.IN_PROGRESS: "yellow", PhaseStatus.FAILED: "red",
+    PhaseStatus.SKIPPED: "dim", PhaseStatus.NOT_STARTED: "dim",
+}
+
+
+class UIReporter:
+    """Lets a step running in a worker thread report progress to the screen."""
+
+    def __init__(self, screen: MigrationScreen, phase: Phase) -> None:
+        self.screen = screen
+        self.phase = phase
+
+    def progress(self, message: str, done: float | None = None, total: float | None = None) -> None:
+        pct = f" ({done / total:.0%})" if done is not None and total else ""
+        self.screen.post_message(StepProgress(self.phase, message + pct))
+
+
+class MigrationScreen(LiveScreen):
+    BINDINGS = [
+        Binding("enter", "run_next_step", "Run step", id="run_next_step"),
+        Binding("c", "copy_command", "Copy command", id="copy_command"),
+        Binding("h", "show_history", "History", id="show_history"),
+        Binding("x", "cancel_step", "Cancel step", id="cancel_step"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    def __init__(self, target_key: str, migration_uuid: UUID) -> None:
+        super().__init__()
+        self.target_key = target_key
+        self.migration_uuid = migration_uuid
+        self.snapshot: MigrationSnapshot | None = None
+        self.step: NextStep | None = None
+        self._cancel: threading.Event | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield TargetBanner()
+        with VerticalScroll(id="body"):
+            yield Static("Loading migration …", id="mig-header")
+            yield Timeline(id="timeline")
+            yield DataTable(id="phases", cursor_type="none", show_cursor=False)
+            yield Static(id="activity")
+            with Vertical(id="next-step"):
+                yield Static(id="next-title")
+                yield Static(id="next-why")
+                yield Static(id="next-command")
+                yield Static(id="next-note")
+            yield Static(id="step-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#phases", DataTable)
+        for col in ("Phase", "Status", "Progress", "Duration", "Started"):
+            table.add_column(col, key=col)
+        self.vapp.watch_migration(self.target_key, self.migration_uuid)
+
+    def on_unmount(self) -> None:
+        self.vapp.unwatch_migration(self.target_key, self.migration_uuid)
+
+    @property
+    def running(self) -> bool:
+        return self._cancel is not None
+
+    def refresh_view(self) -> None:
+        super().refresh_view()
+        poll = self.vapp.polls.get(self.target_key)
+        snap = poll.snapshots.get(self.migration_uuid) if poll else None
+        if snap is None:
+            return
+        self.snapshot = snap
+        self.step = next_step(snap, self.vapp.targets[self.target_key])
+        mig = snap.migration
+        self.sub_title = mig.migration_name
+        self.query_one("#mig-header", Static).update(Text.assemble(
+            ("Migration ", "dim"), (mig.migration_name, "bold"), ("  ", ""), (str(mig.migration_uuid), "dim"),
+            "\n", ("Source ", "dim"), f"{mig.source_label} ({mig.source_db_version})",
+            "\n", ("Target ", "dim"), f"{self.target_key} ({mig.target_db_type})",
+        ))
+        rows = phase_rows(snap)
+        self.query_one(Timeline).show(rows)
+        cells: dict[str, list[Cell]] = {}
+        for row in rows:
+            style = "red" if row.interrupted else _STATUS_STYLE[row.status]
+            dur = None if row.duration_seconds is None else timedelta(seconds=row.duration_seconds)
+            cells[row.phase.value] = [
+                Text.assemble((row.symbol, style), " ", row.title), Text(row.status_label, style=style),
+                format_percent(row.progress), format_duration(dur),
+                format_time(snap.phase(row.phase).started_at, short=True),
+            ]
+        sync_rows(self.query_one("#phases", DataTable), cells)
+        self.query_one("#activity", Static).update(
+            Text("Current activity: ", style="bold") + Text("\n".join(current_activity(snap))))
+        self._show_step(self.step)
+        self.refresh_bindings()
+
+    def _show_step(self, step: NextStep) -> None:
+        title = Text.assemble(("▶ Next step: ", "bold cyan"), (step.title, "bold"))
+        self.query_one("#next-title", Static).update(title)
+        self.query_one("#next-why", Static).update(step.why)
+        self.query_one("#next-command", Static).update(Text("\n".join(step.command_lines()), style="cyan"))
+        if not step.argv:
+            note = ""
+        elif self.running:
+            note = "A step is running here: x cancels it."
+        elif step.can_run_here:
+            note = "enter runs it here · c copies the command"
+        else:
+            note = f"Not runnable here: {step.not_here_reason}. c copies the command to run it elsewhere."
+        self.query_one("#next-note", Static).update(Text(note, style="dim"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "run_next_step":
+            return True if self.step and self.step.can_run_here and not self.running else None
+        if action == "copy_command":
+            return True if self.step and self.step.argv else None
+        if action == "cancel_step":
+            return self.running
+        return True
+
+    def action_copy_command(self) -> None:
+        if self.step and self.step.argv:
+            self.app.copy_to_clipboard(self.step.command)
+            self.notify(self.step.command, title="Command copied", markup=False)
+
+    def action_run_next_step(self) -> None:
+        step = self.step
+        if step is None or step.phase is None or self.running:
+            return
+        if not step.can_run_here:
+            self.notify(step.not_here_reason or "this step cannot run here", title="Not runnable here",
+                        severity="warning", markup=False)
+            return
+        self._cancel = threading.Event()
+        self.query_one("#step-status", Static).update(f"Running {PHASE_SPECS[step.phase].title} …")
+        self.run_worker(partial(self._run, step.phase, self._cancel, step.command), thread=True, group="step",
+                        exclusive=True, exit_on_error=False, name=f"step {step.phase.value}")
+        self.refresh_bindings()
+        self._show_step(step)
+
+    def _run(self, phase: Phase, cancel: threading.Event, command: str) -> Any:
+        return run_step(self.vapp.targets[self.target_key], self.migration_uuid, phase,
+                        reporter=UIReporter(self, phase), cancel=cancel,
+                        password=self.vapp.password_for(self.target_key), command=command)
+
+    def action_cancel_step(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+            self.query_one("#step-status", Static).update("Cancelling …")
+
+    @on(StepProgress)
+    def _on_progress(self, message: StepProgress) -> None:
+        self.query_one("#step-status", Static).update(f"{PHASE_SPECS[message.phase].title}: {message.text}")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "step" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR,
+                                                                WorkerState.CANCELLED):
+            return
+        self._cancel = None
+        status = self.query_one("#step-status", Static)
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            status.update(Text(f"Step failed: {one_line(event.worker.error)}", style="red"))
+            self.notify(one_line(event.worker.error), title="Step failed", severity="error", markup=False)
+        else:
+            status.update("Step finished.")
+        self.refresh_bindings()
+        self.vapp.poll_now(self.target_key)
+
+    def action_show_history(self) -> None:
+        from .history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.target_key, self.migration_uuid))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
