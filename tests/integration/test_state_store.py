@@ -221,3 +221,18 @@ def test_stale_heartbeat_from_another_host_is_crashed(source_db: ConnectionParam
     assert view.state == RunnerState.CRASHED
     assert "other-machine (pid 4242) stopped sending heartbeats 10m" in view.reason
     assert store.snapshot(rec.migration_uuid, stale_after=timedelta(hours=1)).runners[0].state == RunnerState.RUNNING
+
+
+def test_a_lease_left_on_a_finished_phase_is_not_a_crash(source_db: ConnectionParams,
+                                                          target_db: ConnectionParams) -> None:
+    rec = register(source_db, target_db)
+    store = open_store(target_db)
+    me = RunnerIdentity(holder_id=uuid.uuid4(), host="other-machine", pid=4242)
+    store.acquire_lease(rec.migration_uuid, Phase.EXPORT_SCHEMA, me)
+    store.set_phase_status(rec.migration_uuid, Phase.EXPORT_SCHEMA, PhaseStatus.IN_PROGRESS)
+    store.set_phase_status(rec.migration_uuid, Phase.EXPORT_SCHEMA, PhaseStatus.FAILED, error="disk full")
+    with target_conn(target_db) as conn:
+        conn.execute("UPDATE ybvoyager.runner_leases SET heartbeat_at = now() - interval '1 hour'")
+    summary = store.list_migrations()[0]
+    assert not summary.crashed and summary.running_on is None
+    assert summary.phases_done == 0 and summary.phases_total == 9

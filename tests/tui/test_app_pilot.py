@@ -75,10 +75,10 @@ async def test_home_lists_active_and_completed_migrations(source_db: ConnectionP
         key = f"{target_db.label}|{shop.migration_uuid}"
         assert cell(active, key, "Migration") == "shop"
         assert cell(active, key, "Phase") == "Export Schema"
-        assert cell(active, key, "Done") == "0/10"
+        assert cell(active, key, "Done") == "0/9"
         done_key = f"{target_db.label}|{old.migration_uuid}"
         assert cell(completed, done_key, "Migration") == "sales"
-        assert cell(completed, done_key, "Done") == "10/10"
+        assert cell(completed, done_key, "Done") == "9/9"
         assert "1 migration" not in static_text(app, "#targets")
         assert "2 migration(s)" in static_text(app, "#targets")
 
@@ -256,3 +256,31 @@ async def test_unreachable_target_at_start(pg_admin: psycopg.Connection) -> None
         await wait_until(pilot, lambda: banner.has_class("-visible"), what="banner")
         assert 'database "vt_does_not_exist_at_all" does not exist' in str(banner.render())
         assert "unreachable" in static_text(app, "#targets")
+
+
+async def test_keymap_from_config_remaps_a_binding(migrated: Any) -> None:
+    target, _ = migrated
+    app = VoyagerApp([target], config=AppConfig(poll_interval=0.2, keymap={"copy_command": "y"}))
+    async with app.run_test(size=(110, 45)) as pilot:
+        screen = await open_shop(pilot, app)
+        await pilot.press("c")
+        assert app.clipboard == ""
+        await pilot.press("y")
+        assert screen.step is not None and app.clipboard == screen.step.command
+
+
+async def test_password_prompt_returns_the_typed_password() -> None:
+    from voyager_tui.tui.screens.password import PasswordScreen
+
+    app = VoyagerApp([], config=FAST)
+    results: list[str | None] = []
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(PasswordScreen("app@db:5433/shop"), results.append)
+        await pilot.pause()
+        await pilot.press(*"hunter2", "enter")
+        await pilot.pause()
+        app.push_screen(PasswordScreen("app@db:5433/shop"), results.append)
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+    assert results == ["hunter2", None]

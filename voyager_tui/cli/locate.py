@@ -9,16 +9,15 @@ from ..engine.secrets import keyring_available
 
 
 @click.command("locate")
-@click.argument("what", required=False, type=click.Choice(["config", "data", "logs", "demo"]))
+@click.argument("what", required=False, type=click.Choice(["config", "data", "demo"]))
 def locate(what: str | None) -> None:
-    """Show where config, data, logs and the demo database live (or print one path)."""
+    """Show where the config file, the data dir and the demo database live (or print one path)."""
     paths = app_paths()
     from ..engine.demo.embedded_pg import server_dir_for
 
     places = {
         "config": paths.config_file,
         "data": paths.data_dir,
-        "logs": paths.log_dir,
         "demo": server_dir_for(paths.demo_dir),
     }
     if what:

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from ..engine.connections import ConnectionParams, connect_pg
 from ..engine.next_step import next_step
@@ -71,7 +72,8 @@ def migrate() -> None:
 
 
 def console() -> Console:
-    return Console(highlight=False)
+    # markup=False: names, schemas and error texts from databases may contain [brackets].
+    return Console(highlight=False, markup=False)
 
 
 @contextmanager
@@ -90,8 +92,9 @@ def print_json(data: Any) -> None:
 @click.option("--source-db-host", default="127.0.0.1", show_default=True)
 @click.option("--source-db-port", type=click.IntRange(1, 65535), default=None,
               help="Default: 5432 for postgresql, 3306 for mysql, 1521 for oracle.")
-@click.option("--source-db-user", default="postgres", show_default=True,
-              help="Password: SOURCE_DB_PASSWORD, ~/.pgpass, keyring, or a prompt.")
+@click.option("--source-db-user", default=None,
+              help="Default: postgres, root (mysql) or system (oracle). "
+                   "Password: SOURCE_DB_PASSWORD, ~/.pgpass, keyring, or a prompt.")
 @click.option("--source-db-name", required=True)
 @click.option("--source-db-schema", default=None,
               help="Comma-separated schemas to migrate (PostgreSQL; default public).")
@@ -110,7 +113,8 @@ def init_cmd(**kw: Any) -> None:
     else:
         schemas = [s.strip() for s in (schemas_opt or "public").split(",") if s.strip()]
     source = ConnectionParams(host=kw["source_db_host"], port=kw["source_db_port"] or source_type.default_port,
-                              user=kw["source_db_user"], dbname=kw["source_db_name"], sslmode=kw["source_ssl_mode"])
+                              user=kw["source_db_user"] or source_type.default_user, dbname=kw["source_db_name"],
+                              sslmode=kw["source_ssl_mode"])
     paths = app_paths()
     export_dir = kw["export_dir"] or paths.migrations_dir / kw["migration_name"]
     record = init_migration(
@@ -128,7 +132,8 @@ def init_cmd(**kw: Any) -> None:
         print_json({"migration": record.model_dump(mode="json"), "next_step": _step_json(step)})
         return
     out = console()
-    out.print(f"[green]✓[/] Migration [bold]{record.migration_name}[/] registered in {target.label}")
+    out.print(Text.assemble(("✓ ", "green"), "Migration ", (record.migration_name, "bold"),
+                            f" registered in {target.label}"))
     out.print(f"  uuid {record.migration_uuid}; source {record.source_db_version} ({record.source_db_identifier})")
     out.print()
     out.print(next_step_text(step))

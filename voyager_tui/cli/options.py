@@ -24,11 +24,12 @@ def target_options(func: F) -> F:
         click.option("--target-db-port", envvar="TARGET_DB_PORT", type=click.IntRange(1, 65535), default=5433,
                      show_default=True, help="Target port. [env TARGET_DB_PORT]"),
         click.option("--target-db-user", envvar="TARGET_DB_USER", default="yugabyte", show_default=True,
-                     help="Target user. Password: TARGET_DB_PASSWORD, ~/.pgpass, keyring, or a prompt."),
+                     help="Target user. [env TARGET_DB_USER] "
+                          "Password: TARGET_DB_PASSWORD, ~/.pgpass, keyring, or a prompt."),
         click.option("--target-db-name", envvar="TARGET_DB_NAME", default="yugabyte", show_default=True,
-                     help="Target database; schema ybvoyager in it holds the migration state."),
+                     help="Target database; schema ybvoyager in it holds the migration state. [env TARGET_DB_NAME]"),
         click.option("--target-ssl-mode", envvar="TARGET_SSL_MODE", type=SSL_MODES, default="prefer",
-                     show_default=True, help="libpq sslmode for the target."),
+                     show_default=True, help="libpq sslmode for the target. [env TARGET_SSL_MODE]"),
     ]):
         func = opt(func)
     return func

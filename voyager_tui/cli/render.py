@@ -52,7 +52,7 @@ def status_box(snapshot: MigrationSnapshot, step: NextStep, target_label: str) -
     activity.append("\n".join("  " + line for line in current_activity(snapshot)))
     parts: list[RenderableType] = [head, Text(""), phases, Rule(style="dim"), activity, Rule(style="dim"),
                                    next_step_text(step)]
-    return Panel(Group(*parts), title="[bold]MIGRATION STATUS[/]", box=box.DOUBLE, expand=False, width=84)
+    return Panel(Group(*parts), title=Text("MIGRATION STATUS", style="bold"), box=box.DOUBLE, expand=False, width=84)
 
 
 def next_step_text(step: NextStep) -> Group:

@@ -14,7 +14,8 @@ from .secrets import DbRole, PasswordPrompt, env_password, keyring_password
 
 SslMode = Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
 
-_NEEDS_PASSWORD = re.compile(r"no password supplied|password authentication failed", re.I)
+# libpq's wordings, and MySQL's "Access denied for user".
+_NEEDS_PASSWORD = re.compile(r"no password supplied|password authentication failed|access denied", re.I)
 
 
 class ConnectionParams(BaseModel):

@@ -183,7 +183,8 @@ class MigrationSummary(_Row):
 
     migration: MigrationRecord
     phases_done: int
-    phases_total: int = len(PHASE_ORDER)
+    """Required phases done; the optional assessment does not count."""
+    phases_total: int = sum(1 for p in PHASE_ORDER if not PHASE_SPECS[p].optional)
     running_on: str | None = None
     crashed: bool = False
 

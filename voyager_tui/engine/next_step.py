@@ -84,8 +84,9 @@ def next_step(snapshot: MigrationSnapshot, target: ConnectionParams) -> NextStep
     statuses = snapshot.statuses
     mig = snapshot.migration
 
-    def make(kind: NextKind, phase: Phase, title: str, why: str, runnable: bool = True) -> NextStep:
-        reason = unavailable_reason(phase, snapshot) if runnable else "it is running somewhere else"
+    def make(kind: NextKind, phase: Phase, title: str, why: str, wait_for: Phase | None = None) -> NextStep:
+        reason = (f"it can start once {PHASE_SPECS[wait_for].title} completes" if wait_for
+                  else unavailable_reason(phase, snapshot))
         return NextStep(kind=kind, phase=phase, title=title, why=why, argv=step_argv(phase, mig, target),
                         can_run_here=reason is None, not_here_reason=reason)
 
@@ -126,4 +127,4 @@ def next_step(snapshot: MigrationSnapshot, target: ConnectionParams) -> NextStep
     why = f"{title} is {runner.reason if runner else 'running'}."
     if after != phase:
         why += f" When it completes, run {PHASE_SPECS[after].title}."
-    return make("wait", after, f"Wait for {title} to complete", why, runnable=False)
+    return make("wait", after, f"Wait for {title} to complete", why, wait_for=phase)

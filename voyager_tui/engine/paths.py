@@ -16,7 +16,6 @@ HOME_ENV = "VOYAGER_TUI_HOME"
 class AppPaths:
     config_dir: Path
     data_dir: Path
-    log_dir: Path
 
     @property
     def config_file(self) -> Path:
@@ -37,9 +36,8 @@ def app_paths() -> AppPaths:
     home = os.environ.get(HOME_ENV)
     if home:
         root = Path(home).expanduser().resolve()
-        return AppPaths(config_dir=root / "config", data_dir=root / "data", log_dir=root / "logs")
+        return AppPaths(config_dir=root / "config", data_dir=root / "data")
     return AppPaths(
         config_dir=Path(platformdirs.user_config_dir(APP_NAME)),
         data_dir=Path(platformdirs.user_data_dir(APP_NAME)),
-        log_dir=Path(platformdirs.user_log_dir(APP_NAME)),
     )

@@ -92,10 +92,12 @@ SELECT COALESCE(%(as_of)s::timestamptz, now()),
 """
 
 _LIST_SQL = """
-SELECT to_jsonb(m), now(),
+SELECT to_jsonb(m), COALESCE(%(as_of)s::timestamptz, now()),
   (SELECT count(*) FROM ybvoyager.migration_state s WHERE s.migration_uuid = m.migration_uuid
-      AND s.step = '' AND s.status IN ('COMPLETED', 'SKIPPED')),
+      AND s.step = '' AND s.status IN ('COMPLETED', 'SKIPPED') AND s.phase <> ALL(%(optional)s)),
   COALESCE((SELECT jsonb_agg(to_jsonb(l)) FROM ybvoyager.runner_leases l
+            JOIN ybvoyager.migration_state s ON s.migration_uuid = l.migration_uuid AND s.phase = l.phase
+                 AND s.step = '' AND s.status = 'IN_PROGRESS'
             WHERE l.migration_uuid = m.migration_uuid), '[]'::jsonb)
 FROM ybvoyager.migrations m ORDER BY m.created_at, m.migration_name
 """
@@ -215,9 +217,11 @@ class StateStore:
         names = ", ".join(s.migration.migration_name for s in summaries)
         raise MigrationNotFound(f"say which migration with --migration-name or --migration-uuid ({names})")
 
-    def list_migrations(self, stale_after: timedelta = DEFAULT_STALE_AFTER) -> list[MigrationSummary]:
+    def list_migrations(self, *, as_of: datetime | None = None,
+                        stale_after: timedelta = DEFAULT_STALE_AFTER) -> list[MigrationSummary]:
         out = []
-        for mig, now, done, leases in self.conn.execute(_LIST_SQL).fetchall():
+        params = {"as_of": as_of, "optional": [p.value for p in PHASE_ORDER if PHASE_SPECS[p].optional]}
+        for mig, now, done, leases in self.conn.execute(_LIST_SQL, params).fetchall():
             views = [judge(RunnerLease.model_validate(x), now, stale_after) for x in leases]
             running = [v for v in views if v.state == RunnerState.RUNNING]
             out.append(MigrationSummary(

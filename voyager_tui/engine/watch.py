@@ -56,7 +56,7 @@ class TargetWatch:
         except StateSchemaMissing as exc:
             return TargetPoll(note=str(exc))
         try:
-            summaries = store.list_migrations()
+            summaries = store.list_migrations(as_of=self.as_of)
             snapshots: dict[UUID, MigrationSnapshot] = {}
             for mid in request.snapshots:
                 try:

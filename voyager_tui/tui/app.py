@@ -109,14 +109,14 @@ class VoyagerApp(App[None]):
             known = self.events.setdefault((message.key, uid), [])
             last = known[-1].event_id if known else 0
             known.extend(e for e in new if e.event_id > last)
-        self._refresh_screens()
         self.pollers[message.key].handled(ok=True)
+        self._refresh_screens()
         self._open_pending(message.key)
 
     def on_target_lost(self, message: TargetLost) -> None:
         self.lost[message.key] = (message.error, message.needs_password)
+        self.pollers[message.key].handled(ok=False)  # first, so the banner shows the real wait
         self._refresh_screens()
-        self.pollers[message.key].handled(ok=False)
 
     def _refresh_screens(self) -> None:
         for screen in self.screen_stack:

@@ -35,6 +35,7 @@ class TargetPoller:
 
     @property
     def retry_in(self) -> float:
+        """Seconds until the next try after `failures` failed polls in a row: 1, 2, 4, 8, 15, 15..."""
         return min(MAX_BACKOFF, 2.0 ** max(0, self.failures - 1))
 
     def poll_now(self) -> None:

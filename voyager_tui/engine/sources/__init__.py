@@ -20,6 +20,10 @@ class SourceType(StrEnum):
     def default_port(self) -> int:
         return {"postgresql": 5432, "mysql": 3306, "oracle": 1521}[self.value]
 
+    @property
+    def default_user(self) -> str:
+        return {"postgresql": "postgres", "mysql": "root", "oracle": "system"}[self.value]
+
 
 class SourceInfo(BaseModel):
     model_config = ConfigDict(frozen=True)

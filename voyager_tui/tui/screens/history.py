@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
@@ -11,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from ...engine.formatting import format_time
 from ...engine.phases import phase_title
 from ..widgets.banner import TargetBanner
+from ..widgets.keyed_table import as_text
 from .base import LiveScreen
 
 
@@ -45,13 +47,15 @@ class HistoryScreen(LiveScreen):
         name = next((s.migration.migration_name for s in poll.summaries
                      if s.migration.migration_uuid == self.migration_uuid), "") if poll else ""
         self.sub_title = f"{name} history"
-        self.query_one("#history-title", Static).update(f"History of {name} — {len(events)} events")
+        plural = "" if len(events) == 1 else "s"
+        self.query_one("#history-title", Static).update(Text(f"History of {name} — {len(events)} event{plural}"))
         table = self.query_one("#events", DataTable)
         at_end = table.cursor_row >= table.row_count - 1
         new = [e for e in events if str(e.event_id) not in table.rows]
         for e in new:  # events never change once written: append only
-            table.add_row(str(e.event_id), format_time(e.created_at, short=True), e.event_type,
-                          phase_title(e.phase), e.message, e.actor or "", key=str(e.event_id))
+            cells = (str(e.event_id), format_time(e.created_at, short=True), e.event_type, phase_title(e.phase),
+                     e.message, e.actor or "")
+            table.add_row(*(as_text(c) for c in cells), key=str(e.event_id))
         if new and at_end:
             table.move_cursor(row=table.row_count - 1)
 

@@ -50,20 +50,20 @@ class HomeScreen(LiveScreen):
         app = self.vapp
         active: dict[str, list[Cell]] = {}
         completed: dict[str, list[Cell]] = {}
-        lines = []
+        lines: list[Text] = []
         if not app.targets:
-            lines.append("No targets yet. Register a migration with `voyager-tui migrate init …` "
-                         "(it remembers the target), or try `voyager-tui demo`.")
+            lines.append(Text("No targets yet. Register a migration with `voyager-tui migrate init …` "
+                              "(it remembers the target), or try `voyager-tui demo`."))
         for key in app.targets:
             poll = app.polls.get(key)
             if key in app.lost:
-                lines.append(f"[red]✗[/] {key}: unreachable")
+                lines.append(Text.assemble(("✗ ", "red"), f"{key}: unreachable"))
             elif poll is None:
-                lines.append(f"[dim]…[/] {key}: connecting")
+                lines.append(Text.assemble(("… ", "dim"), f"{key}: connecting"))
             elif poll.note:
-                lines.append(f"[dim]○[/] {key}: no migrations yet")
+                lines.append(Text.assemble(("○ ", "dim"), f"{key}: no migrations yet"))
             else:
-                lines.append(f"[green]●[/] {key}: {len(poll.summaries)} migration(s)")
+                lines.append(Text.assemble(("● ", "green"), f"{key}: {len(poll.summaries)} migration(s)"))
             for s in poll.summaries if poll else []:
                 m = s.migration
                 status = Text(m.current_status or "-")
@@ -75,7 +75,7 @@ class HomeScreen(LiveScreen):
                                      phase_title(m.current_phase), status, f"{s.phases_done}/{s.phases_total}",
                                      format_time(m.updated_at, short=True), key]
                 (active if s.is_active else completed)[row_key(key, m.migration_uuid)] = cells
-        self.query_one("#targets", Static).update("\n".join(lines))
+        self.query_one("#targets", Static).update(Text("\n").join(lines))
         sync_rows(self.query_one("#active", DataTable), active)
         sync_rows(self.query_one("#completed", DataTable), completed)
 

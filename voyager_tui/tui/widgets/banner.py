@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widgets import Static
 
 
@@ -13,7 +14,7 @@ class TargetBanner(Static):
 
     def show_problems(self, lines: list[str]) -> None:
         if lines:
-            self.update("\n".join(lines))
+            self.update(Text("\n".join(lines)))  # error texts may contain [brackets]: never markup
             self.add_class("-visible")
         else:
             self.remove_class("-visible")

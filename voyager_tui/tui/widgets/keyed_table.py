@@ -10,9 +10,15 @@ from textual.widgets import DataTable
 Cell = str | Text
 
 
+def as_text(cell: Cell) -> Text:
+    """Plain strings become Text so that database values like `[public, sales]` are never read as markup."""
+    return cell if isinstance(cell, Text) else Text(cell)
+
+
 def sync_rows(table: DataTable[Cell], rows: Mapping[str, Sequence[Cell]]) -> None:
     """Make `table` hold exactly `rows` (key -> cells, in column order), in the order given for new rows."""
     columns = list(table.columns.keys())
+    rows = {key: [as_text(c) for c in cells] for key, cells in rows.items()}
     with table.app.batch_update():
         for key in [k.value for k in table.rows if k.value not in rows]:
             table.remove_row(key)
