@@ -87,3 +87,18 @@ def test_demo_opens_the_migration_and_stops_its_server(demo_home: Path) -> None:
                                 env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
         assert status.returncode == 1, f"the demo server should stop with the app ({run} run)"
         assert "cannot connect to target" in status.stderr
+
+
+def test_closing_the_terminal_stops_the_demo_server(demo_home: Path) -> None:
+    env = {"VOYAGER_TUI_HOME": str(demo_home), "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    tmux = Tmux(f"{EXE} demo", env)
+    try:
+        tmux.wait_for("Current activity", timeout=120)
+        pidfile = demo_home / "data/demo/pgdata/postmaster.pid"
+        server_pid = int(pidfile.read_text().split()[0])
+    finally:
+        tmux.kill()  # the terminal goes away: the app gets SIGHUP
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{server_pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{server_pid}").exists(), "the demo server outlived its terminal"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import click
 
 from ..engine.paths import app_paths
@@ -30,6 +32,9 @@ def demo(reset: bool, no_tui: bool, stop: bool) -> None:
         click.echo(f"target: {env.target.label}")
         click.echo("try:    voyager-tui migrate status " + " ".join(target_flags(env.target)))
         return
+    # A closed terminal (SSH drop) or a kill must still stop the server this run started.
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, _exit_on_signal)
     try:
         from ..tui.app import run_app
 
@@ -37,3 +42,7 @@ def demo(reset: bool, no_tui: bool, stop: bool) -> None:
     finally:
         if env.started_here:
             env.server.stop()
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)

@@ -33,7 +33,10 @@ def styles_path() -> Path:
 class VoyagerApp(App[None]):
     TITLE = "voyager-tui"
     CSS_PATH = styles_path()
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="quit_app", show=False, priority=True)]
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("ctrl+q", "quit", "Quit", id="quit_app", show=False, priority=True),
+    ]
 
     def __init__(self, targets: list[ConnectionParams] | None = None, *, config: AppConfig | None = None,
                  open_migration: str | None = None, as_of: datetime | None = None) -> None:

@@ -27,7 +27,6 @@ class HomeScreen(LiveScreen):
         Binding("enter", "open_selected", "Open", id="open_migration"),
         Binding("r", "refresh", "Refresh", id="refresh"),
         Binding("p", "enter_password", "Password", id="enter_password"),
-        Binding("q", "app.quit", "Quit", id="quit"),
     ]
 
     def compose(self) -> ComposeResult:
