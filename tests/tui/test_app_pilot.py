@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -197,49 +198,46 @@ class GatedExport:
         return {"objects": 3}
 
 
-async def test_enter_runs_a_registered_step_under_a_lease(migrated: Any) -> None:
+@pytest.fixture
+def gated_step() -> Iterator[GatedExport]:
+    step = GatedExport()
+    steps.register_step(step)
+    yield step
+    step.release.set()
+    steps.unregister_step(Phase.EXPORT_SCHEMA)
+
+
+async def start_gated_step(pilot: Any, app: VoyagerApp) -> DataTable:
+    await open_shop(pilot, app)
+    phases = app.screen.query_one("#phases", DataTable)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: cell(phases, "export_schema", "Status") == "IN_PROGRESS", what="running")
+    return phases
+
+
+async def test_enter_runs_a_registered_step_under_a_lease(migrated: Any, gated_step: GatedExport) -> None:
     target, rec = migrated
-    step = GatedExport()
-    steps.register_step(step)
     app = make_app(target)
-    try:
-        async with app.run_test(size=(110, 45)) as pilot:
-            await open_shop(pilot, app)
-            phases = app.screen.query_one("#phases", DataTable)
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: cell(phases, "export_schema", "Status") == "IN_PROGRESS",
-                             what="running")
-            assert "exporting tables (50%)" in static_text(app, "#step-status")
-            snap = open_store(target).snapshot(rec.migration_uuid)
-            assert snap.runner(Phase.EXPORT_SCHEMA) is not None  # the lease is visible to everyone
-            step.release.set()
-            await wait_until(pilot, lambda: cell(phases, "export_schema", "Status") == "COMPLETED", what="done")
-            snap = open_store(target).snapshot(rec.migration_uuid)
-            assert snap.phase(Phase.EXPORT_SCHEMA).metadata == {"objects": 3}
-            assert snap.runners == []
-    finally:
-        step.release.set()
-        steps.unregister_step(Phase.EXPORT_SCHEMA)
+    async with app.run_test(size=(110, 45)) as pilot:
+        phases = await start_gated_step(pilot, app)
+        assert "exporting tables (50%)" in static_text(app, "#step-status")
+        snap = open_store(target).snapshot(rec.migration_uuid)
+        assert snap.runner(Phase.EXPORT_SCHEMA) is not None  # the lease is visible to everyone
+        gated_step.release.set()
+        await wait_until(pilot, lambda: cell(phases, "export_schema", "Status") == "COMPLETED", what="done")
+        snap = open_store(target).snapshot(rec.migration_uuid)
+        assert snap.phase(Phase.EXPORT_SCHEMA).metadata == {"objects": 3}
+        assert snap.runners == []
 
 
-async def test_x_cancels_a_running_step(migrated: Any) -> None:
-    target, _ = migrated
-    step = GatedExport()
-    steps.register_step(step)
-    app = make_app(target)
-    try:
-        async with app.run_test(size=(110, 45)) as pilot:
-            await open_shop(pilot, app)
-            phases = app.screen.query_one("#phases", DataTable)
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: cell(phases, "export_schema", "Status") == "IN_PROGRESS", what="run")
-            await pilot.press("x")
-            await wait_until(pilot, lambda: cell(phases, "export_schema", "Status") == "FAILED", what="cancelled")
-            assert "cancelled by the user" in static_text(app, "#next-why")
-            assert "Step failed: cancelled by the user" in static_text(app, "#step-status")
-    finally:
-        step.release.set()
-        steps.unregister_step(Phase.EXPORT_SCHEMA)
+async def test_x_cancels_a_running_step(migrated: Any, gated_step: GatedExport) -> None:
+    app = make_app(migrated[0])
+    async with app.run_test(size=(110, 45)) as pilot:
+        phases = await start_gated_step(pilot, app)
+        await pilot.press("x")
+        await wait_until(pilot, lambda: cell(phases, "export_schema", "Status") == "FAILED", what="cancelled")
+        assert "cancelled by the user" in static_text(app, "#next-why")
+        assert "Step failed: cancelled by the user" in static_text(app, "#step-status")
 
 
 async def test_home_without_targets_explains_how_to_start() -> None:

@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.text import Text
 
 from ..engine.connections import ConnectionParams, connect_pg
-from ..engine.next_step import next_step
+from ..engine.models import MigrationSnapshot
+from ..engine.next_step import NextStep, next_step
 from ..engine.paths import app_paths
 from ..engine.registration import InitRequest, init_migration
 from ..engine.secrets import DbRole
@@ -145,11 +146,7 @@ def init_cmd(**kw: Any) -> None:
 @json_option
 def status_cmd(**kw: Any) -> None:
     """Show where a migration stands: phases, progress, current activity and the next step."""
-    target = target_params(kw)
-    name, uid = migration_selector(kw)
-    with target_store(target) as store:
-        snap = store.snapshot(store.resolve_migration(name, uid).migration_uuid)
-    step = next_step(snap, target)
+    target, snap, step = _snapshot_and_step(kw)
     if kw["as_json"]:
         from ..engine.status_view import current_activity, phase_rows
 
@@ -169,11 +166,7 @@ def status_cmd(**kw: Any) -> None:
 @json_option
 def next_cmd(**kw: Any) -> None:
     """Print the exact command to run next (never with a password)."""
-    target = target_params(kw)
-    name, uid = migration_selector(kw)
-    with target_store(target) as store:
-        snap = store.snapshot(store.resolve_migration(name, uid).migration_uuid)
-    step = next_step(snap, target)
+    _, _, step = _snapshot_and_step(kw)
     if kw["as_json"]:
         print_json(_step_json(step))
         return
@@ -218,7 +211,15 @@ def list_cmd(**kw: Any) -> None:
     console().print(migrations_table(summaries))
 
 
-def _step_json(step: Any) -> dict[str, Any]:
+def _snapshot_and_step(kw: dict[str, Any]) -> tuple[ConnectionParams, MigrationSnapshot, NextStep]:
+    target = target_params(kw)
+    name, uid = migration_selector(kw)
+    with target_store(target) as store:
+        snap = store.snapshot(store.resolve_migration(name, uid).migration_uuid)
+    return target, snap, next_step(snap, target)
+
+
+def _step_json(step: NextStep) -> dict[str, Any]:
     data: dict[str, Any] = step.model_dump(mode="json")
     data["command"] = step.command
     return data

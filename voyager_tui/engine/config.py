@@ -9,32 +9,25 @@ from pathlib import Path
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .connections import ConnectionParams, SslMode
+from .connections import ConnectionParams
 from .errors import ConfigError
 from .paths import AppPaths
 
 
-class TargetProfile(BaseModel):
+class TargetProfile(ConnectionParams):
     """A target database the TUI watches. Passwords never live here (see engine/secrets.py)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
-    host: str = "127.0.0.1"
-    port: int = Field(default=5433, ge=1, le=65535)
-    user: str = "yugabyte"
-    dbname: str = "yugabyte"
-    sslmode: SslMode = "prefer"
 
     @property
     def params(self) -> ConnectionParams:
-        return ConnectionParams(host=self.host, port=self.port, user=self.user, dbname=self.dbname,
-                                sslmode=self.sslmode)
+        return ConnectionParams.model_validate(self.model_dump(exclude={"name"}))
 
     @classmethod
     def from_params(cls, params: ConnectionParams, name: str | None = None) -> TargetProfile:
-        return cls(name=name or params.label, host=params.host, port=params.port, user=params.user,
-                   dbname=params.dbname, sslmode=params.sslmode)
+        return cls(name=name or params.label, **params.model_dump())
 
 
 class AppConfig(BaseModel):
