@@ -48,6 +48,7 @@ class TargetWatch:
         self.as_of = as_of
         """Fixed server time for reproducible screenshots; None means the server's now()."""
         self._conn: psycopg.Connection[Any] | None = None
+        self._state: StateStore | None = None
 
     def poll(self, request: WatchRequest) -> TargetPoll:
         """Raises ConnectionFailed when the target cannot be read; the next poll reconnects."""
@@ -70,18 +71,23 @@ class TargetWatch:
         return TargetPoll(summaries=summaries, snapshots=snapshots, new_events=events)
 
     def _store(self) -> StateStore:
+        # The schema version is checked once per connection, not on every poll.
+        if self._state is not None and self._conn is not None and not self._conn.closed:
+            return self._state
         if self._conn is None or self._conn.closed:
             self._conn = connect_pg(self.params, DbRole.TARGET, password=self.password,
                                     application_name="voyager-tui-poll")
         try:
-            return StateStore(self._conn)
+            self._state = StateStore(self._conn)
         except VoyagerError:
             raise
         except psycopg.Error as exc:
             self.close()
             raise ConnectionFailed(f"lost target {self.params.label}: {one_line(exc)}") from None
+        return self._state
 
     def close(self) -> None:
+        self._state = None
         if self._conn is not None:
             try:
                 self._conn.close()
