@@ -15,7 +15,8 @@ from voyager_tui.engine.errors import StateSchemaMissing, StateSchemaTooNew
 from voyager_tui.engine.state_schema import CURRENT_VERSION, ensure_schema, installed_version
 from voyager_tui.engine.state_store import StateStore
 
-TABLES = {"schema_version", "migrations", "migration_state", "reports", "table_progress", "events", "runner_leases"}
+TABLES = {"schema_version", "migrations", "migration_state", "reports", "table_progress", "events", "runner_leases",
+          "export_chunks", "import_batches"}
 
 
 def tables(conn) -> set[str]:

@@ -184,11 +184,12 @@ class GatedExport:
     """A step for this test: reports progress, then waits for the test to let it finish."""
 
     phase = Phase.EXPORT_SCHEMA
+    options = ()
 
     def __init__(self) -> None:
         self.release = threading.Event()
 
-    def unavailable_reason(self, snapshot: MigrationSnapshot) -> str | None:
+    def unavailable_reason(self, snapshot: MigrationSnapshot, options: Any) -> str | None:
         return None
 
     def run(self, ctx: steps.StepContext) -> dict[str, Any]:

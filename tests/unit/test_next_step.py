@@ -124,8 +124,9 @@ def test_command_lines_wrap_one_flag_per_line() -> None:
 def test_registered_step_can_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
     class Export:
         phase = Phase.EXPORT_SCHEMA
+        options = ()
 
-        def unavailable_reason(self, snap: MigrationSnapshot) -> str | None:
+        def unavailable_reason(self, snap: MigrationSnapshot, options: Any) -> str | None:
             return None
 
         def run(self, ctx: Any) -> None:

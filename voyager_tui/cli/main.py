@@ -70,7 +70,9 @@ def _register() -> None:
     from .demo import demo
     from .locate import locate
     from .migrate import migrate
+    from .steps import register_step_commands
 
+    register_step_commands()
     cli.add_command(migrate)
     cli.add_command(demo)
     cli.add_command(locate)

@@ -29,6 +29,7 @@ class MigrationRecord(_Row):
     source_db_name: str | None = None
     source_db_version: str | None = None
     source_db_identifier: str
+    source_ssl_mode: str | None = None
     source_schemas: list[str]
     target_db_name: str
     target_db_type: str | None = None

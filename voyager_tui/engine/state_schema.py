@@ -109,6 +109,37 @@ UPGRADES: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        3,
+        "source ssl mode, exported chunk manifest, exactly-once import ledger",
+        [
+            "ALTER TABLE ybvoyager.migrations ADD COLUMN IF NOT EXISTS source_ssl_mode TEXT",
+            """CREATE TABLE IF NOT EXISTS ybvoyager.export_chunks (
+                migration_uuid UUID NOT NULL REFERENCES ybvoyager.migrations(migration_uuid),
+                schema_name TEXT NOT NULL,
+                table_name TEXT NOT NULL,
+                chunk_id INT NOT NULL,
+                predicate TEXT NOT NULL,
+                file_name TEXT NOT NULL,
+                rows BIGINT NOT NULL,
+                bytes BIGINT NOT NULL,
+                exported_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                PRIMARY KEY (migration_uuid, schema_name, table_name, chunk_id)
+            )""",
+            """CREATE TABLE IF NOT EXISTS ybvoyager.import_batches (
+                migration_uuid UUID NOT NULL REFERENCES ybvoyager.migrations(migration_uuid),
+                schema_name TEXT NOT NULL,
+                table_name TEXT NOT NULL,
+                chunk_id INT NOT NULL,
+                rows BIGINT NOT NULL,
+                errored_rows BIGINT NOT NULL DEFAULT 0,
+                bytes BIGINT NOT NULL,
+                importer TEXT,
+                imported_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                PRIMARY KEY (migration_uuid, schema_name, table_name, chunk_id)
+            )""",
+        ],
+    ),
 ]
 CURRENT_VERSION = UPGRADES[-1][0]
 

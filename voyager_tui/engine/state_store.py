@@ -45,6 +45,7 @@ class NewMigration(BaseModel):
     source_db_name: str | None
     source_db_version: str | None
     source_db_identifier: str
+    source_ssl_mode: str = "prefer"
     source_schemas: list[str]
     target_db_name: str
     target_db_type: str
@@ -148,13 +149,13 @@ class StateStore:
                         source_db_host, source_db_port, source_db_user, source_db_name, source_db_version,
                         source_db_identifier, source_schemas, target_db_name, target_db_type,
                         target_db_version, export_dir, current_phase, current_status, voyager_version,
-                        voyager_host)
-                       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                        voyager_host, source_ssl_mode)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
                     (mid, new.migration_name, new.source_db_type, new.source_db_host, new.source_db_port,
                      new.source_db_user, new.source_db_name, new.source_db_version, new.source_db_identifier,
                      schemas, new.target_db_name, new.target_db_type, new.target_db_version, new.export_dir,
                      Phase.EXPORT_SCHEMA.value, PhaseStatus.NOT_STARTED.value, __version__,
-                     socket.gethostname()),
+                     socket.gethostname(), new.source_ssl_mode),
                 )
                 with self.conn.cursor() as cur:
                     cur.executemany(

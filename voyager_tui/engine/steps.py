@@ -7,13 +7,15 @@ Later features plug a step in with `register_step`; the CLI and the TUI both run
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
 from .connections import ConnectionParams, connect_pg
 from .errors import StepCancelled, VoyagerError, one_line
+from .export_dir import ExportDir
 from .lease import HEARTBEAT_INTERVAL, HeartbeatThread, RunnerIdentity
 from .models import MigrationRecord, MigrationSnapshot, PhaseState
 from .phases import PHASE_SPECS, Phase, PhaseStatus
@@ -30,6 +32,22 @@ class NullReporter:
         return None
 
 
+@dataclass(frozen=True)
+class StepOption:
+    """A setting a step accepts; the CLI turns it into `--name`, the TUI uses the default."""
+
+    name: str
+    """Flag name without dashes, e.g. "parallel-jobs"; the step reads it as options["parallel_jobs"]."""
+    type: type[int] | type[str] | type[bool]
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.name.replace("-", "_")
+
+
 @dataclass
 class StepContext:
     store: StateStore
@@ -38,6 +56,32 @@ class StepContext:
     reporter: Reporter
     cancel: threading.Event
     lease_lost: threading.Event = field(default_factory=threading.Event)
+    options: dict[str, Any] = field(default_factory=dict)
+    target_password: str | None = None
+    source_password: str | None = None
+    prompt: PasswordPrompt | None = None
+
+    @property
+    def source(self) -> ConnectionParams:
+        m = self.migration
+        return ConnectionParams(host=m.source_db_host or "127.0.0.1", port=m.source_db_port or 5432,
+                                user=m.source_db_user or "postgres", dbname=m.source_db_name or "postgres",
+                                sslmode=m.source_ssl_mode or "prefer")
+
+    def connect_source(self, application_name: str = "voyager-tui") -> Any:
+        return connect_pg(self.source, DbRole.SOURCE, password=self.source_password, prompt=self.prompt,
+                          application_name=application_name)
+
+    def connect_target(self, application_name: str = "voyager-tui") -> Any:
+        return connect_pg(self.target, DbRole.TARGET, password=self.target_password, prompt=self.prompt,
+                          application_name=application_name)
+
+    @property
+    def export_dir(self) -> ExportDir:
+        chosen = self.options.get("export_dir") or self.migration.export_dir
+        if not chosen:
+            raise VoyagerError("this migration has no export dir: pass --export-dir")
+        return ExportDir(Path(chosen).expanduser())
 
     def check_cancelled(self) -> None:
         """Steps call this between units of work; it stops them when asked to or when the lease is lost."""
@@ -49,8 +93,9 @@ class StepContext:
 
 class Step(Protocol):
     phase: Phase
+    options: tuple[StepOption, ...]
 
-    def unavailable_reason(self, snapshot: MigrationSnapshot) -> str | None:
+    def unavailable_reason(self, snapshot: MigrationSnapshot, options: Mapping[str, Any]) -> str | None:
         """Why this step cannot run on this machine now (missing export dir, tools...), or None."""
         ...
 
@@ -60,6 +105,18 @@ class Step(Protocol):
 
 
 _REGISTRY: dict[Phase, Step] = {}
+_builtins_loaded = False
+
+
+def _registry() -> dict[Phase, Step]:
+    """The registry, with the built-in steps of engine/pipeline/ registered on first use."""
+    global _builtins_loaded
+    if not _builtins_loaded:
+        _builtins_loaded = True
+        import importlib
+
+        importlib.import_module("voyager_tui.engine.pipeline")
+    return _REGISTRY
 
 
 def register_step(step: Step) -> None:
@@ -71,14 +128,15 @@ def unregister_step(phase: Phase) -> None:
 
 
 def registered_step(phase: Phase) -> Step | None:
-    return _REGISTRY.get(phase)
+    return _registry().get(phase)
 
 
-def unavailable_reason(phase: Phase, snapshot: MigrationSnapshot) -> str | None:
-    step = _REGISTRY.get(phase)
+def unavailable_reason(phase: Phase, snapshot: MigrationSnapshot,
+                       options: Mapping[str, Any] | None = None) -> str | None:
+    step = _registry().get(phase)
     if step is None:
         return f"this version of voyager-tui cannot run {PHASE_SPECS[phase].title} yet"
-    return step.unavailable_reason(snapshot)
+    return step.unavailable_reason(snapshot, options or {})
 
 
 def run_step(
@@ -89,13 +147,15 @@ def run_step(
     reporter: Reporter | None = None,
     cancel: threading.Event | None = None,
     password: str | None = None,
+    source_password: str | None = None,
     prompt: PasswordPrompt | None = None,
     command: str = "",
+    options: dict[str, Any] | None = None,
     heartbeat_interval: float = HEARTBEAT_INTERVAL,
 ) -> PhaseState:
     """Run a registered step: take the phase's lease, mark it IN_PROGRESS, heartbeat while it runs,
     then mark it COMPLETED or FAILED (with the error) and release the lease."""
-    step = _REGISTRY.get(phase)
+    step = _registry().get(phase)
     if step is None:
         raise VoyagerError(f"this version of voyager-tui cannot run {PHASE_SPECS[phase].title} yet")
     me = RunnerIdentity()
@@ -104,10 +164,11 @@ def run_step(
         return connect_pg(target, DbRole.TARGET, password=password, prompt=prompt,
                           application_name=f"voyager-tui-{phase.value}")
 
+    chosen = {o.key: o.default for o in step.options} | {k: v for k, v in (options or {}).items() if v is not None}
     with connect() as conn:
         store = StateStore(conn)
         snapshot = store.snapshot(migration_uuid)
-        reason = step.unavailable_reason(snapshot)
+        reason = step.unavailable_reason(snapshot, chosen)
         if reason:
             raise VoyagerError(f"{PHASE_SPECS[phase].title} cannot run here: {reason}")
         store.acquire_lease(migration_uuid, phase, me, command=command)
@@ -117,7 +178,9 @@ def run_step(
             store.release_lease(migration_uuid, phase, me)
             raise
         ctx = StepContext(store=store, migration=snapshot.migration, target=target,
-                          reporter=reporter or NullReporter(), cancel=cancel or threading.Event())
+                          reporter=reporter or NullReporter(), cancel=cancel or threading.Event(),
+                          options=chosen, target_password=password, source_password=source_password,
+                          prompt=prompt)
         with connect() as beat_conn:
             beat_store = StateStore(beat_conn)
             beats = HeartbeatThread(_beat(beat_store, migration_uuid, phase, me, ctx.lease_lost),
