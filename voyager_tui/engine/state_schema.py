@@ -114,6 +114,8 @@ UPGRADES: list[tuple[int, str, list[str]]] = [
         "source ssl mode, exported chunk manifest, exactly-once import ledger",
         [
             "ALTER TABLE ybvoyager.migrations ADD COLUMN IF NOT EXISTS source_ssl_mode TEXT",
+            # Chunks are planned (and written here) before any is exported, so a resumed export never
+            # re-plans boundaries that could overlap chunks already exported.
             """CREATE TABLE IF NOT EXISTS ybvoyager.export_chunks (
                 migration_uuid UUID NOT NULL REFERENCES ybvoyager.migrations(migration_uuid),
                 schema_name TEXT NOT NULL,
@@ -121,9 +123,13 @@ UPGRADES: list[tuple[int, str, list[str]]] = [
                 chunk_id INT NOT NULL,
                 predicate TEXT NOT NULL,
                 file_name TEXT NOT NULL,
-                rows BIGINT NOT NULL,
-                bytes BIGINT NOT NULL,
-                exported_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                format TEXT NOT NULL DEFAULT 'binary',
+                columns TEXT[] NOT NULL,
+                status TEXT NOT NULL DEFAULT 'PLANNED',
+                rows BIGINT,
+                bytes BIGINT,
+                planned_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                exported_at TIMESTAMPTZ,
                 PRIMARY KEY (migration_uuid, schema_name, table_name, chunk_id)
             )""",
             """CREATE TABLE IF NOT EXISTS ybvoyager.import_batches (

@@ -65,6 +65,7 @@ class TableProgressUpdate(BaseModel):
     total_rows: int | None = None
     completed_rows: int | None = None
     completed_delta: int = 0
+    errored_rows: int | None = None
     errored_delta: int = 0
     status: str | None = None
     rate_per_second: float | None = None
@@ -107,14 +108,15 @@ _PROGRESS_SQL = """
 INSERT INTO ybvoyager.table_progress AS tp (migration_uuid, schema_name, table_name, phase, total_rows,
     completed_rows, errored_rows, status, started_at, completed_at, rate_per_second, updated_at)
 VALUES (%(u)s, %(schema)s, %(table)s, %(phase)s, %(total)s::bigint,
-    COALESCE(%(abs)s::bigint, 0) + %(delta)s::bigint, %(err)s::bigint, COALESCE(%(status)s::text, 'NOT_STARTED'),
+    COALESCE(%(abs)s::bigint, 0) + %(delta)s::bigint, COALESCE(%(err_abs)s::bigint, 0) + %(err)s::bigint,
+    COALESCE(%(status)s::text, 'NOT_STARTED'),
     CASE WHEN %(status)s::text = 'IN_PROGRESS' THEN now() END,
     CASE WHEN %(status)s::text IN ('COMPLETED', 'FAILED') THEN now() END,
     %(rate)s::float8, now())
 ON CONFLICT (migration_uuid, schema_name, table_name, phase) DO UPDATE SET
     total_rows = COALESCE(EXCLUDED.total_rows, tp.total_rows),
     completed_rows = COALESCE(%(abs)s::bigint, tp.completed_rows) + %(delta)s::bigint,
-    errored_rows = tp.errored_rows + %(err)s::bigint,
+    errored_rows = COALESCE(%(err_abs)s::bigint, tp.errored_rows) + %(err)s::bigint,
     status = COALESCE(%(status)s::text, tp.status),
     started_at = COALESCE(tp.started_at, CASE WHEN %(status)s::text = 'IN_PROGRESS' THEN now() END),
     completed_at = CASE WHEN %(status)s::text IN ('COMPLETED', 'FAILED') THEN now()
@@ -316,7 +318,7 @@ class StateStore:
         params = [
             {"u": migration_uuid, "schema": u.schema_name, "table": u.table_name, "phase": u.phase.value,
              "total": u.total_rows, "abs": u.completed_rows, "delta": u.completed_delta,
-             "err": u.errored_delta, "status": u.status, "rate": u.rate_per_second}
+             "err": u.errored_delta, "err_abs": u.errored_rows, "status": u.status, "rate": u.rate_per_second}
             for u in updates
         ]
         with self.conn.transaction(), self.conn.cursor() as cur:

@@ -1,0 +1,358 @@
+"""Import data: load exported chunks into the target, each exactly once, in parallel.
+
+Every chunk is one transaction: COPY its rows, then insert its row in ybvoyager.import_batches. The
+ledger's primary key makes a second commit of the same chunk impossible (a concurrent importer's
+attempt fails and rolls back its rows), and a crash before the commit leaves neither rows nor ledger
+row, so a re-run simply loads the chunk again.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import queue
+import re
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg import sql
+from pydantic import BaseModel
+
+from ..errors import VoyagerError, one_line
+from ..export_dir import ExportDir
+from ..models import RunnerState
+from ..phases import Phase, PhaseStatus
+from ..state_store import StateStore
+from ..steps import StepContext
+from .copy_rows import split_rows
+from .progress import ProgressTracker
+from .psql_pump import SESSION_SETTINGS
+
+ErrorPolicy = Literal["abort", "stash-and-continue"]
+READ_BLOCK = 1 << 20
+# Errors caused by a row's content: the row can be set aside; anything else stops the import.
+_ROW_ERRORS = (pg_errors.DataError, pg_errors.IntegrityError)
+_LINE = re.compile(r"COPY [^,]+, line (\d+)")
+
+
+class TableImport(BaseModel):
+    schema_name: str
+    table_name: str
+    rows: int
+    errored_rows: int
+    chunks: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    schema_name: str
+    table_name: str
+    chunk_id: int
+    file_name: str
+    fmt: str
+    columns: tuple[str, ...]
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema_name}.{self.table_name}"
+
+
+def import_data(ctx: StepContext, jobs: int, policy: ErrorPolicy, truncate_tables: bool,
+                start_clean: bool) -> list[TableImport]:
+    xdir = ctx.export_dir.require()
+    mid = ctx.migration.migration_uuid
+    store = ctx.store
+    if start_clean:
+        _start_clean(ctx)
+    _guard_non_empty_targets(ctx, truncate_tables)
+    tracker = ProgressTracker(lambda: StateStore(ctx.connect_target("voyager-tui-progress")), mid, Phase.IMPORT_DATA)
+    for schema, name, total, done, errored, complete in store.conn.execute(
+            """SELECT c.schema_name, c.table_name,
+                      coalesce((SELECT total_rows FROM ybvoyager.table_progress p
+                                WHERE p.migration_uuid = c.migration_uuid AND p.schema_name = c.schema_name
+                                  AND p.table_name = c.table_name AND p.phase = 'export_data'), 0),
+                      coalesce(sum(b.rows), 0), coalesce(sum(b.errored_rows), 0),
+                      count(*) = count(b.chunk_id)
+               FROM ybvoyager.export_chunks c LEFT JOIN ybvoyager.import_batches b USING (migration_uuid, schema_name,
+                    table_name, chunk_id)
+               WHERE c.migration_uuid = %s GROUP BY c.migration_uuid, 1, 2 ORDER BY 1, 2""", (mid,)).fetchall():
+        tracker.table(schema, name, total=int(total), done=int(done), errored=int(errored),
+                      status="COMPLETED" if complete and done else ("IN_PROGRESS" if done else "NOT_STARTED"))
+    tracker.start()
+    try:
+        _run(ctx, xdir, jobs, policy, tracker)
+    finally:
+        tracker.stop()
+    return _summary(ctx, tracker)
+
+
+def _start_clean(ctx: StepContext) -> None:
+    tables = _tables(ctx.store, ctx.migration.migration_uuid)
+    if tables:
+        ctx.store.conn.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(_ident(s, t) for s, t in tables)))
+    ctx.store.conn.execute("DELETE FROM ybvoyager.import_batches WHERE migration_uuid = %s",
+                           (ctx.migration.migration_uuid,))
+    ctx.store.conn.execute("DELETE FROM ybvoyager.table_progress WHERE migration_uuid = %s AND phase = 'import_data'",
+                           (ctx.migration.migration_uuid,))
+    ctx.store.record_event(ctx.migration.migration_uuid, "import_start_clean",
+                           f"Import data restarted clean: truncated {len(tables)} table(s)", phase=Phase.IMPORT_DATA)
+
+
+def _guard_non_empty_targets(ctx: StepContext, truncate: bool) -> None:
+    """Tables this migration has not loaded yet must be empty, or rows would be duplicated."""
+    mid = ctx.migration.migration_uuid
+    loaded = {(s, t) for s, t in ctx.store.conn.execute(
+        "SELECT DISTINCT schema_name, table_name FROM ybvoyager.import_batches WHERE migration_uuid = %s",
+        (mid,)).fetchall()}
+    untouched = [st for st in _tables(ctx.store, mid) if st not in loaded]
+    full = []
+    for schema, table in untouched:
+        try:
+            row = ctx.store.conn.execute(sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(_ident(schema, table)))
+        except pg_errors.UndefinedTable:
+            raise VoyagerError(f"table {schema}.{table} does not exist in the target: run import schema first "
+                               "(or fix it and re-run)") from None
+        if row.fetchone() == (True,):
+            full.append((schema, table))
+    if not full:
+        return
+    names = ", ".join(f"{s}.{t}" for s, t in full[:5]) + (f" and {len(full) - 5} more" if len(full) > 5 else "")
+    if not truncate:
+        raise VoyagerError(f"target tables already hold rows: {names}; re-run with --truncate-tables to empty "
+                           "them first, or --start-clean to restart the whole import")
+    ctx.store.conn.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(_ident(s, t) for s, t in full)))
+    ctx.store.record_event(mid, "import_truncated", f"Truncated target tables before import: {names}",
+                           phase=Phase.IMPORT_DATA)
+
+
+def _tables(store: StateStore, mid: Any) -> list[tuple[str, str]]:
+    return [(s, t) for s, t in store.conn.execute(
+        "SELECT DISTINCT schema_name, table_name FROM ybvoyager.export_chunks WHERE migration_uuid = %s ORDER BY 1, 2",
+        (mid,)).fetchall()]
+
+
+def _ident(schema: str, table: str) -> sql.Composed:
+    return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+
+
+def _run(ctx: StepContext, xdir: ExportDir, jobs: int, policy: ErrorPolicy, tracker: ProgressTracker) -> None:
+    work: queue.Queue[Chunk | None] = queue.Queue()
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    importer = f"{socket.gethostname()}"
+
+    def worker() -> None:
+        conn: psycopg.Connection[Any] | None = None
+        try:
+            conn = ctx.connect_target("voyager-tui-import")
+            for name, value in SESSION_SETTINGS.items():
+                conn.execute(sql.SQL("SELECT set_config({}, {}, false)").format(sql.Literal(name), sql.Literal(value)))
+            # Safe for exactly-once: rows and their ledger row are lost or kept together.
+            conn.execute("SET synchronous_commit = off")
+            while not stop.is_set():
+                chunk = work.get()
+                if chunk is None:
+                    return
+                rows, errored = _load_chunk(ctx, conn, xdir, chunk, policy, importer)
+                if rows or errored:
+                    tracker.add(chunk.schema_name, chunk.table_name, rows, errored)
+        except BaseException as exc:
+            errors.append(exc)
+            stop.set()
+        finally:
+            if conn is not None:
+                conn.close()
+
+    threads = [threading.Thread(target=worker, name=f"voyager-import-{i}") for i in range(max(1, jobs))]
+    for t in threads:
+        t.start()
+    queued: set[tuple[str, str, int]] = set()
+    stalled = False
+    try:
+        mid = ctx.migration.migration_uuid
+        while not stop.is_set():
+            ctx.check_cancelled()
+            # Read the exporter's state before the chunk list: once it says done, every chunk is listed.
+            export = _export_state(ctx.store, mid)
+            new = _ready_chunks(ctx.store, mid, queued)
+            for c in new:
+                queued.add((c.schema_name, c.table_name, c.chunk_id))
+                work.put(c)
+            if new:
+                continue
+            if export == "done":
+                break  # the workers drain what is queued before they see the end marker
+            if export == "stopped":
+                stalled = True  # load what was exported, then say why the import is not complete
+                break
+            time.sleep(0.5)  # the exporter is still writing chunks
+    except BaseException as exc:
+        errors.append(exc)
+        stop.set()
+    finally:
+        for _ in threads:
+            work.put(None)
+        for t in threads:
+            t.join()
+    if errors:
+        raise errors[0]
+    if stalled:
+        raise VoyagerError("export data stopped before it completed: every chunk exported so far is loaded; "
+                           "re-run export data, then import data again to load the rest")
+    _mark_completed_tables(ctx, tracker)
+
+
+def _ready_chunks(store: StateStore, mid: Any, queued: set[tuple[str, str, int]]) -> list[Chunk]:
+    rows = store.conn.execute(
+        """SELECT c.schema_name, c.table_name, c.chunk_id, c.file_name, c.format, c.columns
+           FROM ybvoyager.export_chunks c
+           WHERE c.migration_uuid = %s AND c.status = 'EXPORTED'
+             AND NOT EXISTS (SELECT 1 FROM ybvoyager.import_batches b WHERE b.migration_uuid = c.migration_uuid
+                             AND b.schema_name = c.schema_name AND b.table_name = c.table_name
+                             AND b.chunk_id = c.chunk_id)
+           ORDER BY c.bytes DESC""", (mid,)).fetchall()
+    return [Chunk(s, t, cid, f, fmt, tuple(cols)) for s, t, cid, f, fmt, cols in rows if (s, t, cid) not in queued]
+
+
+def _export_state(store: StateStore, mid: Any) -> Literal["done", "running", "stopped"]:
+    snap = store.snapshot(mid, events=0)
+    status = snap.phase(Phase.EXPORT_DATA).status
+    if status == PhaseStatus.COMPLETED:
+        return "done"
+    runner = snap.runner(Phase.EXPORT_DATA)
+    if status == PhaseStatus.IN_PROGRESS and runner is not None and runner.state == RunnerState.RUNNING:
+        return "running"
+    return "stopped"
+
+
+def _load_chunk(ctx: StepContext, conn: psycopg.Connection[Any], xdir: ExportDir, chunk: Chunk, policy: ErrorPolicy,
+                importer: str) -> tuple[int, int]:
+    path = xdir.data_dir / chunk.file_name
+    if not path.exists():
+        raise VoyagerError(f"chunk file {path} is missing: copy the export dir from the export machine "
+                           "(or re-run export data there)")
+    mid = ctx.migration.migration_uuid
+    copy_sql = sql.SQL("COPY {t} ({cols}) FROM STDIN (FORMAT {fmt})").format(
+        t=_ident(chunk.schema_name, chunk.table_name),
+        cols=sql.SQL(", ").join(sql.Identifier(c) for c in chunk.columns), fmt=sql.SQL(chunk.fmt))
+    try:
+        with conn.transaction():
+            if conn.execute("SELECT 1 FROM ybvoyager.import_batches WHERE migration_uuid = %s AND schema_name = %s "
+                            "AND table_name = %s AND chunk_id = %s",
+                            (mid, chunk.schema_name, chunk.table_name, chunk.chunk_id)).fetchone():
+                return 0, 0  # another importer finished it meanwhile
+            try:
+                with conn.transaction():  # savepoint: a bad row must not doom the chunk's transaction
+                    rows = _copy_file(conn, copy_sql, path)
+                errored = 0
+            except _ROW_ERRORS as exc:
+                if policy == "abort":
+                    raise VoyagerError(_row_error(chunk, exc)) from None
+                rows, errored = _load_row_by_row(conn, copy_sql, xdir, chunk, path.read_bytes())
+            conn.execute(
+                """INSERT INTO ybvoyager.import_batches (migration_uuid, schema_name, table_name, chunk_id, rows,
+                       errored_rows, bytes, importer) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
+                (mid, chunk.schema_name, chunk.table_name, chunk.chunk_id, rows, errored, path.stat().st_size,
+                 importer))
+    except pg_errors.UniqueViolation as exc:
+        if "import_batches" in str(exc.diag.constraint_name or ""):
+            return 0, 0  # a concurrent importer committed this chunk first; ours rolled back
+        raise
+    return rows, errored
+
+
+def _copy_file(conn: psycopg.Connection[Any], copy_sql: sql.Composed, path: Path) -> int:
+    with conn.cursor() as cur:
+        with cur.copy(copy_sql) as copy, open(path, "rb") as fh:
+            while block := fh.read(READ_BLOCK):
+                copy.write(block)
+        return max(cur.rowcount, 0)
+
+
+def _copy_bytes(conn: psycopg.Connection[Any], copy_sql: sql.Composed, data: bytes) -> int:
+    with conn.cursor() as cur:
+        with cur.copy(copy_sql) as copy:
+            copy.write(data)
+        return max(cur.rowcount, 0)
+
+
+def _load_row_by_row(conn: psycopg.Connection[Any], copy_sql: sql.Composed, xdir: ExportDir, chunk: Chunk,
+                     data: bytes) -> tuple[int, int]:
+    """Load what loads and set aside exactly the rows that fail, with their reasons."""
+    header, rows, trailer = split_rows(data, chunk.fmt)
+    bad: list[dict[str, Any]] = []
+
+    def load(start: int, end: int) -> int:
+        if start >= end:
+            return 0
+        try:
+            with conn.transaction():
+                return _copy_bytes(conn, copy_sql, header + b"".join(rows[start:end]) + trailer)
+        except _ROW_ERRORS as exc:
+            line = _line_of(exc)
+            if end - start == 1:
+                bad.append(_stash_record(start, rows[start], chunk.fmt, exc))
+                return 0
+            if line is not None and 1 <= line <= end - start:
+                at = start + line - 1  # the server named the row: keep the rows around it, set it aside
+                loaded = load(start, at)
+                bad.append(_stash_record(at, rows[at], chunk.fmt, exc))
+                return loaded + load(at + 1, end)
+            middle = (start + end) // 2
+            return load(start, middle) + load(middle, end)
+
+    loaded = load(0, len(rows))
+    target = xdir.errors_dir / chunk.file_name.rsplit(".", 1)[0]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # One file per chunk, rewritten on a retry, so a re-run never duplicates stashed rows.
+    with open(target.with_suffix(".jsonl"), "w", encoding="utf-8") as fh:
+        for record in bad:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return loaded, len(bad)
+
+
+def _stash_record(index: int, row: bytes, fmt: str, exc: BaseException) -> dict[str, Any]:
+    diag = getattr(exc, "diag", None)
+    record: dict[str, Any] = {"row_in_chunk": index + 1, "error": one_line(exc),
+                              "detail": getattr(diag, "message_detail", None)}
+    if fmt == "binary":
+        record["copy_binary_base64"] = base64.b64encode(row).decode()
+    else:
+        record["copy_text"] = row.decode("utf-8", errors="replace").rstrip("\n")
+    return record
+
+
+def _line_of(exc: BaseException) -> int | None:
+    diag = getattr(exc, "diag", None)
+    m = _LINE.search(getattr(diag, "context", None) or "")
+    return int(m.group(1)) if m else None
+
+
+def _row_error(chunk: Chunk, exc: BaseException) -> str:
+    line = _line_of(exc)
+    detail = getattr(getattr(exc, "diag", None), "message_detail", None)
+    where = f" at row {line}" if line else ""
+    return (f"import of {chunk.qualified} chunk {chunk.chunk_id}{where} failed: {one_line(exc)}"
+            + (f" ({detail})" if detail else "") + "; fix the data or re-run with --error-policy stash-and-continue")
+
+
+def _mark_completed_tables(ctx: StepContext, tracker: ProgressTracker) -> None:
+    for schema, name, total in ctx.store.conn.execute(
+            """SELECT c.schema_name, c.table_name, coalesce(sum(c.rows), 0) FROM ybvoyager.export_chunks c
+               WHERE c.migration_uuid = %s GROUP BY 1, 2""", (ctx.migration.migration_uuid,)).fetchall():
+        tracker.set_status(schema, name, "COMPLETED", total=int(total))
+
+
+def _summary(ctx: StepContext, tracker: ProgressTracker) -> list[TableImport]:
+    rows = ctx.store.conn.execute(
+        """SELECT schema_name, table_name, coalesce(sum(rows), 0), coalesce(sum(errored_rows), 0), count(*)
+           FROM ybvoyager.import_batches WHERE migration_uuid = %s GROUP BY 1, 2 ORDER BY 1, 2""",
+        (ctx.migration.migration_uuid,)).fetchall()
+    return [TableImport(schema_name=s, table_name=t, rows=int(r), errored_rows=int(e), chunks=int(n))
+            for s, t, r, e, n in rows]

@@ -1,0 +1,174 @@
+"""Verify: row counts and per-chunk checksums on both sides; on a mismatch, the first differing key."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from pydantic import BaseModel, Field
+
+from ..phases import Phase
+from ..state_store import StateStore
+from ..steps import StepContext
+from .progress import ProgressTracker
+from .psql_pump import SESSION_SETTINGS
+from .tables import list_source_tables
+
+
+class Mismatch(BaseModel):
+    chunk_id: int
+    predicate: str
+    source_rows: int
+    target_rows: int
+    kind: str
+    """missing_in_target, extra_in_target, different, or count (when there is no key to compare by)."""
+    first_differing_key: dict[str, Any] | None = None
+
+
+class TableVerification(BaseModel):
+    schema_name: str
+    table_name: str
+    chunks: int
+    source_rows: int = 0
+    target_rows: int = 0
+    method: str
+    mismatches: list[Mismatch] = Field(default_factory=list)
+
+
+class Verification(BaseModel):
+    version: int = 1
+    clean: bool
+    verified_at: datetime
+    tables: list[TableVerification]
+
+    def first_problem(self) -> str | None:
+        for t in self.tables:
+            for m in t.mismatches:
+                key = f", first differing key {m.first_differing_key}" if m.first_differing_key else ""
+                return (f"{t.schema_name}.{t.table_name} chunk {m.chunk_id} ({m.predicate}): {m.source_rows} rows "
+                        f"in the source, {m.target_rows} in the target, {m.kind.replace('_', ' ')}{key}")
+        return None
+
+
+def verify_data(ctx: StepContext, jobs: int) -> Verification:
+    mid = ctx.migration.migration_uuid
+    with ctx.connect_source("voyager-tui-verify") as src:
+        pks = {(t.schema_name, t.table_name): [c.name for c in t.pk]
+               for t in list_source_tables(src, ctx.migration.source_schemas)}
+    chunks = ctx.store.conn.execute(
+        """SELECT schema_name, table_name, chunk_id, predicate, columns, rows FROM ybvoyager.export_chunks
+           WHERE migration_uuid = %s ORDER BY schema_name, table_name, chunk_id""", (mid,)).fetchall()
+    tables: dict[tuple[str, str], TableVerification] = {}
+    work: queue.Queue[tuple[Any, ...]] = queue.Queue()
+    for schema, name, cid, pred, cols, _rows in chunks:
+        key = (schema, name)
+        whole = pred.startswith("ctid")  # physical positions differ between source and target
+        if key not in tables:
+            tables[key] = TableVerification(schema_name=schema, table_name=name, chunks=0,
+                                            method="whole table (no primary key)" if whole else "per chunk")
+            if whole:
+                work.put((schema, name, 0, "TRUE", tuple(cols)))
+        if not whole:
+            tables[key].chunks += 1
+            work.put((schema, name, cid, pred, tuple(cols)))
+        else:
+            tables[key].chunks = 1
+    tracker = ProgressTracker(lambda: StateStore(ctx.connect_target("voyager-tui-progress")), mid, Phase.VERIFY)
+    for (schema, name), _t in tables.items():
+        total = sum(int(r or 0) for s, n, _c, _p, _cols, r in chunks if (s, n) == (schema, name))
+        tracker.table(schema, name, total=total)
+    tracker.start()
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with ctx.connect_source("voyager-tui-verify") as src, ctx.connect_target("voyager-tui-verify") as tgt:
+                for conn in (src, tgt):
+                    _settings(conn)
+                while not errors:
+                    try:
+                        schema, name, cid, pred, cols = work.get_nowait()
+                    except queue.Empty:
+                        return
+                    ctx.check_cancelled()
+                    mismatch, s_rows, t_rows = _check_chunk(src, tgt, schema, name, cid, pred, cols,
+                                                            pks.get((schema, name), []))
+                    with lock:
+                        t = tables[(schema, name)]
+                        t.source_rows += s_rows
+                        t.target_rows += t_rows
+                        if mismatch:
+                            t.mismatches.append(mismatch)
+                    tracker.add(schema, name, s_rows)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, name=f"voyager-verify-{i}") for i in range(max(1, jobs))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for (schema, name), t in tables.items():
+        tracker.set_status(schema, name, "FAILED" if t.mismatches else "COMPLETED", total=t.source_rows)
+    tracker.stop()
+    if errors:
+        raise errors[0]
+    ordered = sorted(tables.values(), key=lambda t: (t.schema_name, t.table_name))
+    for t in ordered:
+        t.mismatches.sort(key=lambda m: m.chunk_id)
+    return Verification(clean=not any(t.mismatches for t in ordered), verified_at=datetime.now(UTC), tables=ordered)
+
+
+def _settings(conn: psycopg.Connection[Any]) -> None:
+    for name, value in SESSION_SETTINGS.items():
+        conn.execute(sql.SQL("SELECT set_config({}, {}, false)").format(sql.Literal(name), sql.Literal(value)))
+
+
+def _check_chunk(src: psycopg.Connection[Any], tgt: psycopg.Connection[Any], schema: str, name: str, cid: int,
+                 pred: str, cols: tuple[str, ...], pk: list[str]) -> tuple[Mismatch | None, int, int]:
+    ident = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(name))
+    row_text = sql.SQL("ROW({})::text").format(sql.SQL(", ").join(sql.Identifier(c) for c in cols))
+    # Order-independent: a sum of per-row hashes, as numeric so it cannot overflow.
+    query = sql.SQL("SELECT count(*), coalesce(sum(hashtextextended({r}, 0)::numeric), 0) FROM ONLY {t} "
+                    "WHERE {p}").format(r=row_text, t=ident, p=sql.SQL(pred))
+    s = src.execute(query).fetchone()
+    t = tgt.execute(query).fetchone()
+    assert s is not None and t is not None
+    if s == t:
+        return None, int(s[0]), int(t[0])
+    kind, key = _first_difference(src, tgt, ident, row_text, pred, pk) if pk else ("count", None)
+    return (Mismatch(chunk_id=cid, predicate=pred, source_rows=int(s[0]), target_rows=int(t[0]), kind=kind,
+                     first_differing_key=key), int(s[0]), int(t[0]))
+
+
+def _first_difference(src: psycopg.Connection[Any], tgt: psycopg.Connection[Any], ident: sql.Composed,
+                      row_text: sql.Composed, pred: str, pk: list[str]) -> tuple[str, dict[str, Any] | None]:
+    """Walk both sides in key order, in step, until they disagree; memory stays bounded by the cursors.
+
+    Both sides sort by the key's text under the C collation, which is the order Python compares str in,
+    whatever the database's own collation.
+    """
+    keys = sql.SQL(", ").join(sql.Identifier(c) for c in pk)
+    query = sql.SQL("SELECT ROW({k})::text AS vt_key, {k}, hashtextextended({r}, 0) FROM ONLY {t} WHERE {p} "
+                    'ORDER BY vt_key COLLATE "C"').format(k=keys, r=row_text, t=ident, p=sql.SQL(pred))
+    with src.transaction(), tgt.transaction(), src.cursor(name="vt_verify_s") as cs, \
+            tgt.cursor(name="vt_verify_t") as ct:
+        cs.itersize = ct.itersize = 5000
+        cs.execute(query)
+        ct.execute(query)
+        a, b = next(cs, None), next(ct, None)
+        while a is not None or b is not None:
+            if b is None or (a is not None and a[0] < b[0]):
+                assert a is not None
+                return "missing_in_target", dict(zip(pk, a[1:-1], strict=True))
+            if a is None or b[0] < a[0]:
+                return "extra_in_target", dict(zip(pk, b[1:-1], strict=True))
+            if a[-1] != b[-1]:
+                return "different", dict(zip(pk, a[1:-1], strict=True))
+            a, b = next(cs, None), next(ct, None)
+    return "different", None
