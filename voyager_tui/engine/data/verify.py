@@ -154,8 +154,8 @@ def _first_difference(src: psycopg.Connection[Any], tgt: psycopg.Connection[Any]
     whatever the database's own collation.
     """
     keys = sql.SQL(", ").join(sql.Identifier(c) for c in pk)
-    query = sql.SQL("SELECT ROW({k})::text AS vt_key, {k}, hashtextextended({r}, 0) FROM ONLY {t} WHERE {p} "
-                    'ORDER BY vt_key COLLATE "C"').format(k=keys, r=row_text, t=ident, p=sql.SQL(pred))
+    query = sql.SQL("SELECT ROW({k})::text, {k}, hashtextextended({r}, 0) FROM ONLY {t} WHERE {p} "
+                    'ORDER BY ROW({k})::text COLLATE "C"').format(k=keys, r=row_text, t=ident, p=sql.SQL(pred))
     with src.transaction(), tgt.transaction(), src.cursor(name="vt_verify_s") as cs, \
             tgt.cursor(name="vt_verify_t") as ct:
         cs.itersize = ct.itersize = 5000
