@@ -44,6 +44,9 @@ async def shoot(target, name: str, steps: list[str]) -> Path:
         if "open" in steps:
             app.open_migration(next(iter(app.targets)), SHOP)
             await settle(lambda: getattr(app.screen, "snapshot", None) is not None)
+        if "tables" in steps:
+            await pilot.press("t")
+            await settle(lambda: app.screen.query("#tables") and app.screen.query_one("#tables").row_count)
         if "history" in steps:
             await pilot.press("h")
             await settle(lambda: app.screen.query("#events") and app.screen.query_one("#events").row_count)
@@ -71,7 +74,8 @@ def main() -> None:
     with psycopg.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", autocommit=True) as admin:
         target = build_fixture_target(admin, pg_params())
         try:
-            for name, steps in (("home", []), ("migration", ["open"]), ("history", ["open", "history"])):
+            for name, steps in (("home", []), ("migration", ["open"]), ("history", ["open", "history"]),
+                                ("tables", ["open", "tables"])):
                 svg = asyncio.run(shoot(target, name, steps))
                 to_png(svg)
                 print(f"wrote {svg}")

@@ -24,6 +24,31 @@ SHOP = uuid.UUID("550e8400-e29b-41d4-a716-446655440000")
 BILLING = uuid.UUID("7d444840-9dc0-11d1-b245-5ffdce74fad2")
 
 
+def _table(schema: str, table: str, total: int, done: int, status: str, rate: float | None = None,
+            errored: int = 0, phase: Phase = Phase.EXPORT_DATA) -> TableProgressUpdate:
+    return TableProgressUpdate(schema_name=schema, table_name=table, phase=phase, total_rows=total,
+                               completed_rows=done, status=status, rate_per_second=rate, errored_delta=errored)
+
+
+# More export tables of shop-prod, for the table progress screen. Their sums keep Export Data at 55% on the
+# Migration screen (633,048 of 1,152,048 rows).
+SHOP_MORE_TABLES = [
+    _table("public", "order_items", 612_000, 398_000, "IN_PROGRESS", 2_140.0, errored=12),
+    _table("sales", "invoices", 120_000, 40_000, "FAILED", 900.0),
+    _table("sales", "regions", 48, 48, "COMPLETED", 480.0),
+    _table("public", "audit_log", 64_000, 0, "NOT_STARTED"),
+]
+
+# billing is complete: every table exported and imported; the import of billing.invoices left 7 errored rows.
+_BILLING_ROWS = {"accounts": (12_400, 3_100.0), "invoices": (480_000, 5_200.0), "payments": (215_000, 4_300.0),
+                 "ledger_entries": (1_250_000, 8_900.0), "tax_rates": (64, 64.0), "credit_notes": (9_800, 2_450.0)}
+BILLING_TABLES = [
+    *(_table("billing", t, rows, rows, "COMPLETED", rate) for t, (rows, rate) in _BILLING_ROWS.items()),
+    *(_table("billing", t, rows, rows, "COMPLETED", rate * 0.6, errored=7 if t == "invoices" else 0,
+              phase=Phase.IMPORT_DATA) for t, (rows, rate) in _BILLING_ROWS.items()),
+]
+
+
 def _new(name: str, mid: uuid.UUID, db: str, schemas: list[str]) -> NewMigration:
     return NewMigration(migration_name=name, migration_uuid=mid, source_db_type="postgresql",
                         source_db_host="pg-prod.internal", source_db_port=5432, source_db_user="migrator",
@@ -56,8 +81,13 @@ def build_fixture_target(admin: psycopg.Connection, params: ConnectionParams) ->
                                 rate_per_second=1200.0),
             TableProgressUpdate(schema_name="sales", table_name="products", phase=Phase.EXPORT_DATA,
                                 total_rows=89_000, completed_rows=0, status="NOT_STARTED"),
+            *SHOP_MORE_TABLES,
         ])
+        store.write_table_progress(BILLING, BILLING_TABLES)
         _pin_times(conn)
+        # public.orders stays the busiest table on the Migration screen: the others were updated a moment earlier.
+        conn.execute("UPDATE ybvoyager.table_progress SET updated_at = %s WHERE migration_uuid = %s "
+                     "AND (schema_name, table_name) <> ('public', 'orders')", (AS_OF - timedelta(seconds=1), SHOP))
     return target
 
 

@@ -45,8 +45,27 @@ def test_fresh_migration_starts_with_export_schema() -> None:
                          "--target-db-host", "yb.example.com", "--target-db-port", "5433",
                          "--target-db-user", "admin", "--target-db-name", "shop"]
     assert "password" not in step.command.lower()
+    assert step.can_run_here is True
+
+
+def test_unregistered_step_cannot_run_here() -> None:
+    saved = steps.registered_step(Phase.EXPORT_SCHEMA)
+    steps.unregister_step(Phase.EXPORT_SCHEMA)
+    try:
+        step = next_step(snapshot(), TARGET)
+    finally:
+        assert saved is not None
+        steps.register_step(saved)
     assert step.can_run_here is False
     assert step.not_here_reason == "this version of voyager-tui cannot run Export Schema yet"
+
+
+def test_mysql_source_cannot_run_pipeline_steps_yet() -> None:
+    snap = snapshot()
+    snap = snap.model_copy(update={"migration": snap.migration.model_copy(update={"source_db_type": "mysql"})})
+    step = next_step(snap, TARGET)
+    assert step.can_run_here is False
+    assert step.not_here_reason == "mysql sources cannot be migrated by this version yet (PostgreSQL only)"
 
 
 def test_next_phase_follows_the_last_completed() -> None:
@@ -122,6 +141,8 @@ def test_command_lines_wrap_one_flag_per_line() -> None:
 
 
 def test_registered_step_can_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    saved = steps.registered_step(Phase.EXPORT_SCHEMA)
+
     class Export:
         phase = Phase.EXPORT_SCHEMA
         options = ()
@@ -136,7 +157,8 @@ def test_registered_step_can_run_here(monkeypatch: pytest.MonkeyPatch) -> None:
     try:
         step = next_step(snapshot(), TARGET)
     finally:
-        steps.unregister_step(Phase.EXPORT_SCHEMA)
+        assert saved is not None
+        steps.register_step(saved)
     assert step.can_run_here is True
     assert step.not_here_reason is None
 

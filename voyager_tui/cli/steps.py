@@ -51,7 +51,8 @@ class RichReporter:
 def _click_option(opt: StepOption) -> Any:
     flag = f"--{opt.name}"
     if opt.type is bool:
-        return click.option(flag, opt.key, is_flag=True, default=None, help=opt.help)
+        default = "on" if opt.default else "off"
+        return click.option(f"{flag}/--no-{opt.name}", opt.key, default=None, help=f"{opt.help} [default: {default}]")
     kind: Any = click.Choice(list(opt.choices)) if opt.choices else opt.type
     return click.option(flag, opt.key, type=kind, default=None, help=f"{opt.help} [default: {opt.default}]")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from typing import Any, Literal
@@ -126,6 +127,21 @@ def _connect(
     if password is not None:
         kwargs["password"] = password
     return psycopg.connect(**kwargs)
+
+
+def libpq_env(params: ConnectionParams, password: str | None, application_name: str,
+              settings: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for a libpq child (pg_dump, psql): connection as PG* variables, so nothing secret or
+    specific goes in argv; the password only when one is known (else libpq reads ~/.pgpass itself)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") or k == "PGPASSFILE"}
+    env.update(PGHOST=params.host, PGPORT=str(params.port), PGUSER=params.user, PGDATABASE=params.dbname,
+               PGSSLMODE=params.sslmode, PGAPPNAME=application_name, PGCONNECT_TIMEOUT="10",
+               PGCLIENTENCODING="UTF8")
+    if settings:
+        env["PGOPTIONS"] = " ".join(f"-c {k}={v.replace(' ', '')}" for k, v in settings.items())
+    if password:
+        env["PGPASSWORD"] = password
+    return env
 
 
 def describe_failure(params: ConnectionParams, role: DbRole, exc: Exception) -> str:

@@ -53,7 +53,8 @@ def _integer_ranges(conn: psycopg.Connection[Any], table: SourceTable, wanted: i
 def _sampled_ranges(conn: psycopg.Connection[Any], table: SourceTable, wanted: int) -> ChunkPlan:
     cols = sql.SQL(", ").join(sql.Identifier(c.name) for c in table.pk)
     sample_rows = min(table.estimated_rows, wanted * 50)
-    pct = min(100.0, max(0.01, 100.0 * sample_rows / max(table.estimated_rows, 1)))
+    # SYSTEM samples whole pages: ask for at least 32 of them, or a small table yields no boundaries.
+    pct = min(100.0, max(0.01, 100.0 * sample_rows / max(table.estimated_rows, 1), 3200.0 / max(table.pages, 1)))
     rows = conn.execute(sql.SQL("SELECT {c} FROM {t} TABLESAMPLE SYSTEM ({p}) ORDER BY {c}").format(
         c=cols, t=table.ident, p=sql.Literal(pct))).fetchall()
     if len(rows) < 2:

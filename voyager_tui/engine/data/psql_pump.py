@@ -7,30 +7,17 @@ never in argv.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
-from ..connections import ConnectionParams
+from ..connections import ConnectionParams, libpq_env
 from ..errors import VoyagerError
 
 MARKER = "__voyager_tui_chunk_done__"
 # Identical text renderings on both sides (text-format chunks and verify checksums depend on it).
 SESSION_SETTINGS = {"DateStyle": "ISO, MDY", "TimeZone": "UTC", "IntervalStyle": "postgres",
                     "extra_float_digits": "3", "bytea_output": "hex"}
-
-
-def libpq_env(params: ConnectionParams, password: str | None, application_name: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env.update(PGHOST=params.host, PGPORT=str(params.port), PGUSER=params.user, PGDATABASE=params.dbname,
-               PGSSLMODE=params.sslmode, PGAPPNAME=application_name, PGCONNECT_TIMEOUT="10",
-               PGOPTIONS=" ".join(f"-c {k.replace(' ', '')}={v.replace(' ', '')}" for k, v in SESSION_SETTINGS.items()))
-    if os.environ.get("PGPASSFILE"):
-        env["PGPASSFILE"] = os.environ["PGPASSFILE"]
-    if password:
-        env["PGPASSWORD"] = password
-    return env
 
 
 class PsqlCopyOut:
@@ -41,7 +28,7 @@ class PsqlCopyOut:
         self.proc = subprocess.Popen(
             [psql, "-X", "-v", "ON_ERROR_STOP=1", "--no-align", "--tuples-only"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
-            env=libpq_env(params, password, "voyager-tui-export"),
+            env=libpq_env(params, password, "voyager-tui-export", SESSION_SETTINGS),
         )
         if snapshot is not None:
             # All jobs read one consistent picture of the source, like a single pg_dump would.

@@ -24,7 +24,11 @@ class PostgresStep:
         if mig.source_db_type != "postgresql":
             return f"{mig.source_db_type} sources cannot be migrated by this version yet (PostgreSQL only)"
         chosen = options.get("export_dir") or mig.export_dir
-        if self.needs_export_dir and (not chosen or not Path(chosen).expanduser().is_dir()):
+        if not self.needs_export_dir:
+            return None
+        if not chosen:
+            return "this migration has no export dir recorded: pass --export-dir"
+        if not Path(chosen).expanduser().is_dir():
             return f"the export dir {chosen} is not on this machine (copy it here or pass --export-dir)"
         return None
 

@@ -52,6 +52,7 @@ class MigrationScreen(LiveScreen):
         Binding("enter", "run_next_step", "Run step", id="run_next_step"),
         Binding("c", "copy_command", "Copy command", id="copy_command"),
         Binding("h", "show_history", "History", id="show_history"),
+        Binding("t", "show_tables", "Tables", id="show_tables"),
         Binding("x", "cancel_step", "Cancel step", id="cancel_step"),
         Binding("escape", "back", "Back", id="back"),
     ]
@@ -201,6 +202,11 @@ class MigrationScreen(LiveScreen):
         from .history import HistoryScreen
 
         self.app.push_screen(HistoryScreen(self.target_key, self.migration_uuid))
+
+    def action_show_tables(self) -> None:
+        from .tables import TableProgressScreen
+
+        self.app.push_screen(TableProgressScreen(self.target_key, self.migration_uuid))
 
     def action_back(self) -> None:
         self.app.pop_screen()
