@@ -215,6 +215,8 @@ class StateStore:
         active = [s.migration for s in summaries if s.is_active]
         if len(active) == 1:
             return active[0]
+        if not active and len(summaries) == 1:
+            return summaries[0].migration  # the target's only migration, finished: its status stays readable
         if not summaries:
             raise MigrationNotFound("this target has no migrations (run `voyager-tui migrate init`)")
         names = ", ".join(s.migration.migration_name for s in summaries)

@@ -194,7 +194,10 @@ def run_step(
                 store.release_lease(migration_uuid, phase, me)
                 raise
             beats.stop()
-        state = store.set_phase_status(migration_uuid, phase, PhaseStatus.COMPLETED, metadata=metadata or {})
+        summary = (metadata or {}).get("summary")
+        message = f"{PHASE_SPECS[phase].title} completed: {summary}" if isinstance(summary, str) else None
+        state = store.set_phase_status(migration_uuid, phase, PhaseStatus.COMPLETED, metadata=metadata or {},
+                                       message=message)
         store.release_lease(migration_uuid, phase, me)
         return state
 
