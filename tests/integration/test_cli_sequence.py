@@ -1,0 +1,64 @@
+"""The CLI path: run exactly the commands `migrate next` prints until the migration is complete."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg
+from click.testing import CliRunner
+
+from tests.conftest import connect_kwargs, source_cli_args, target_cli_args
+from voyager_tui.cli.main import cli
+from voyager_tui.engine.connections import ConnectionParams
+from voyager_tui.engine.demo.sample_db import EXPECTED_ROW_COUNTS, create_sample_source
+from voyager_tui.engine.export_dir import ExportDir
+
+
+def vt(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "160"}, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr or result.stdout
+    return result.stdout
+
+
+def test_following_migrate_next_migrates_the_sample_database(make_db: Callable[[str], ConnectionParams],
+                                                             target_db: ConnectionParams, tmp_path: Path) -> None:
+    source = make_db("cli_src")
+    with psycopg.connect(**connect_kwargs(source), autocommit=True) as conn:
+        create_sample_source(conn)
+    vt("migrate", "init", "--migration-name", "shop", *source_cli_args(source), *target_cli_args(target_db),
+       "--export-dir", str(tmp_path / "export"))
+    ran = []
+    for _ in range(12):
+        step = json.loads(vt("migrate", "next", "--json", *target_cli_args(target_db)))
+        if step["kind"] == "done":
+            break
+        assert step["kind"] == "run" and step["can_run_here"], step
+        argv = shlex.split(step["command"])
+        assert argv[0] == "voyager-tui"
+        out = vt(*argv[1:])
+        assert "completed for migration shop" in out
+        ran.append(" ".join(w for w in argv[1:4] if not w.startswith("--")))
+    assert step["kind"] == "done"
+    assert ran == ["migrate export schema", "migrate analyze schema", "migrate import schema", "migrate export data",
+                   "migrate import data", "migrate finalize schema", "migrate verify", "migrate cutover",
+                   "migrate end"]
+    history = vt("migrate", "history", *target_cli_args(target_db))
+    assert "Verify Data completed: verified 20,560 rows" in history
+    with psycopg.connect(**connect_kwargs(target_db)) as conn:
+        for table, count in EXPECTED_ROW_COUNTS.items():
+            assert conn.execute(f"SELECT count(*) FROM ONLY {table}").fetchone()[0] == count, table
+    assert not (tmp_path / "export").exists()  # end cleaned the export dir after archiving it
+
+
+def test_a_full_disk_is_a_clear_message(tmp_path: Path) -> None:
+    import pytest
+
+    from voyager_tui.engine.errors import VoyagerError
+
+    xdir = ExportDir(tmp_path / "export").ensure()
+    with pytest.raises(VoyagerError, match=r"export dir .* has only \d+ MiB free; free at least \d+ MiB and re-run "
+                                           r"\(finished work is kept\)"):
+        xdir.check_free_space(needed=1 << 62)
