@@ -54,7 +54,7 @@ def export_data(ctx: StepContext, jobs: int, rows_per_chunk: int) -> list[TableE
         snapshot = str(snapshot_row[0]) if snapshot_row else None
         chunks, done = _pending_chunks(ctx.store, mig.migration_uuid, tables, xdir)
         tracker = ProgressTracker(lambda: StateStore(ctx.connect_target("voyager-tui-progress")),
-                                  mig.migration_uuid, Phase.EXPORT_DATA)
+                                  mig.migration_uuid, Phase.EXPORT_DATA, reporter=ctx.reporter, verb="exporting")
         for t in tables:
             rows_done, all_done = done.get((t.schema_name, t.table_name), (0, False))
             total = rows_done if all_done else max(t.estimated_rows, rows_done)

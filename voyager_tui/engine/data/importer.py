@@ -71,7 +71,8 @@ def import_data(ctx: StepContext, jobs: int, policy: ErrorPolicy, truncate_table
     if start_clean:
         _start_clean(ctx)
     _guard_non_empty_targets(ctx, truncate_tables)
-    tracker = ProgressTracker(lambda: StateStore(ctx.connect_target("voyager-tui-progress")), mid, Phase.IMPORT_DATA)
+    tracker = ProgressTracker(lambda: StateStore(ctx.connect_target("voyager-tui-progress")), mid, Phase.IMPORT_DATA,
+                              reporter=ctx.reporter, verb="importing")
     for schema, name, total, done, errored, complete in store.conn.execute(
             """SELECT c.schema_name, c.table_name,
                       coalesce((SELECT total_rows FROM ybvoyager.table_progress p

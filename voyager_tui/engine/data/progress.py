@@ -10,6 +10,7 @@ from uuid import UUID
 
 from ..phases import Phase
 from ..state_store import StateStore, TableProgressUpdate
+from ..steps import Reporter
 
 WRITE_INTERVAL = 1.0
 
@@ -33,8 +34,10 @@ class ProgressTracker:
     """
 
     def __init__(self, store_factory: Callable[[], StateStore], migration_uuid: UUID, phase: Phase,
-                 interval: float = WRITE_INTERVAL) -> None:
+                 interval: float = WRITE_INTERVAL, reporter: Reporter | None = None, verb: str = "") -> None:
         self._factory = store_factory
+        self._reporter = reporter
+        self._verb = verb
         self._uuid = migration_uuid
         self._phase = phase
         self._interval = interval
@@ -112,6 +115,12 @@ class ProgressTracker:
                 ))
         if updates:
             store.write_table_progress(self._uuid, updates)
+        if self._reporter is not None:
+            done, total = self.totals()
+            with self._lock:
+                finished = sum(1 for t in self._tables.values() if t.status == "COMPLETED")
+                count = len(self._tables)
+            self._reporter.progress(f"{self._verb}: {done:,} rows, {finished}/{count} tables done", done, total)
 
     def flush_now(self) -> None:
         """Write everything now, on the caller's thread (for final numbers without the background thread)."""

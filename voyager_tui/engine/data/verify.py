@@ -77,7 +77,8 @@ def verify_data(ctx: StepContext, jobs: int) -> Verification:
             work.put((schema, name, cid, pred, tuple(cols)))
         else:
             tables[key].chunks = 1
-    tracker = ProgressTracker(lambda: StateStore(ctx.connect_target("voyager-tui-progress")), mid, Phase.VERIFY)
+    tracker = ProgressTracker(lambda: StateStore(ctx.connect_target("voyager-tui-progress")), mid, Phase.VERIFY,
+                              reporter=ctx.reporter, verb="verifying")
     for (schema, name), _t in tables.items():
         total = sum(int(r or 0) for s, n, _c, _p, _cols, r in chunks if (s, n) == (schema, name))
         tracker.table(schema, name, total=total)

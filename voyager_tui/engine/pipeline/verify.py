@@ -9,6 +9,7 @@ from ..data.verify import verify_data
 from ..errors import VoyagerError
 from ..formatting import format_count
 from ..phases import Phase
+from ..schema.manifest import write_json_atomic
 from ..steps import StepContext, StepOption, register_step
 from ._base import PostgresStep
 
@@ -24,11 +25,19 @@ class VerifyStep(PostgresStep):
         result = verify_data(ctx, jobs=int(ctx.options["parallel_jobs"]))
         report = result.model_dump(mode="json")
         ctx.store.save_report(ctx.migration.migration_uuid, "verification", report)
+        where = "report 'verification' in ybvoyager.reports"
+        try:
+            xdir = ctx.export_dir
+        except VoyagerError:
+            xdir = None  # verify reads only the databases: a machine without the export dir can run it
+        if xdir is not None and xdir.root.is_dir():
+            path = xdir.ensure().reports_dir / "verification.json"
+            write_json_atomic(path, report)
+            where = str(path)
         rows = sum(t.source_rows for t in result.tables)
         if not result.clean:
             bad = sum(len(t.mismatches) for t in result.tables)
-            raise VoyagerError(f"{bad} chunk(s) differ; first: {result.first_problem()} "
-                               "(full list: `voyager-tui migrate status --json`, report 'verification')")
+            raise VoyagerError(f"{bad} chunk(s) differ; first: {result.first_problem()} (full list: {where})")
         return {"clean": True, "verified_at": report["verified_at"], "rows": rows,
                 "summary": f"verified {format_count(rows)} rows in {len(result.tables)} tables: "
                            "counts and checksums match on both sides"}
