@@ -216,6 +216,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=5_000_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--only", choices=["data", "all"], default="all")
+    ap.add_argument("--cases", default="", help="Run only the cases whose name contains one of these "
+                                                "comma-separated words (for quick iterations; ratios need all).")
     args = ap.parse_args()
     base = Path(tempfile.mkdtemp(prefix="vt-bench-"))
     base.chmod(0o755)  # as root the servers run as `postgres`, which must reach their directories
@@ -247,6 +249,9 @@ def main() -> None:
         if args.only == "all":
             cases["pgcopydb clone"] = lambda: pgcopydb(clusters, base, "clone")
             cases["voyager-tui full (schema + data + indexes + verify)"] = lambda: voyager(clusters, base, full=True)
+        if args.cases:
+            words = [w.strip() for w in args.cases.split(",")]
+            cases = {k: v for k, v in cases.items() if any(w in k for w in words)}
         results: dict[str, tuple[float, int]] = {}
         for name, run in cases.items():
             times, rss = [], 0
@@ -262,6 +267,8 @@ def main() -> None:
     print("| case | median s | peak RSS MiB |\n|---|---:|---:|")
     for name, (secs, rss) in results.items():
         print(f"| {name} | {secs:.2f} | {rss or '-'} |")
+    if args.cases:
+        return
     ours = results["voyager-tui data-only (export + import, ledger)"][0]
     print("\nRatios (lower is better):")
     print(f"- data-only / binary pipe: {ours / results['psql COPY binary pipe'][0]:.2f} (goal ≤ 1.2)")

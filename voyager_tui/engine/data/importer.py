@@ -192,7 +192,7 @@ def _run(ctx: StepContext, xdir: ExportDir, jobs: int, policy: ErrorPolicy, trac
             if export == "stopped":
                 stalled = True  # load what was exported, then say why the import is not complete
                 break
-            time.sleep(0.5)  # the exporter is still writing chunks
+            time.sleep(0.1)  # the exporter is still writing chunks
     except BaseException as exc:
         errors.append(exc)
         stop.set()
@@ -217,7 +217,7 @@ def _ready_chunks(store: StateStore, mid: Any, queued: set[tuple[str, str, int]]
              AND NOT EXISTS (SELECT 1 FROM ybvoyager.import_batches b WHERE b.migration_uuid = c.migration_uuid
                              AND b.schema_name = c.schema_name AND b.table_name = c.table_name
                              AND b.chunk_id = c.chunk_id)
-           ORDER BY c.bytes DESC""", (mid,)).fetchall()
+           ORDER BY c.schema_name, c.table_name, c.chunk_id""", (mid,)).fetchall()  # key order: PK appends
     return [Chunk(s, t, cid, f, fmt, tuple(cols)) for s, t, cid, f, fmt, cols in rows if (s, t, cid) not in queued]
 
 
