@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
+from uuid import UUID
 
 from textual.screen import Screen
 
+from ...engine.models import MigrationSnapshot
 from ..widgets.banner import TargetBanner
 
 if TYPE_CHECKING:
@@ -31,3 +33,27 @@ class LiveScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         if self.ready:
             self.refresh_view()
+
+
+class MigrationLiveScreen(LiveScreen):
+    """A screen about one migration: its snapshot is polled while the screen exists."""
+
+    def __init__(self, target_key: str, migration_uuid: UUID) -> None:
+        super().__init__()
+        self.target_key = target_key
+        self.migration_uuid = migration_uuid
+        self.snapshot: MigrationSnapshot | None = None
+
+    def on_mount(self) -> None:
+        self.vapp.watch_migration(self.target_key, self.migration_uuid)
+
+    def on_unmount(self) -> None:
+        self.vapp.unwatch_migration(self.target_key, self.migration_uuid)
+
+    def latest_snapshot(self) -> MigrationSnapshot | None:
+        """The newest polled snapshot of this migration (also kept in self.snapshot), or None before the first."""
+        poll = self.vapp.polls.get(self.target_key)
+        snap = poll.snapshots.get(self.migration_uuid) if poll else None
+        if snap is not None:
+            self.snapshot = snap
+        return snap

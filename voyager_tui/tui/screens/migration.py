@@ -18,7 +18,6 @@ from textual.worker import Worker, WorkerState
 
 from ...engine.errors import one_line
 from ...engine.formatting import format_duration, format_percent, format_time
-from ...engine.models import MigrationSnapshot
 from ...engine.next_step import NextStep, next_step
 from ...engine.phases import PHASE_SPECS, Phase, PhaseStatus
 from ...engine.status_view import current_activity, phase_rows
@@ -27,7 +26,7 @@ from ..messages import StepProgress
 from ..widgets.banner import TargetBanner
 from ..widgets.keyed_table import Cell, sync_rows
 from ..widgets.timeline import Timeline
-from .base import LiveScreen
+from .base import MigrationLiveScreen
 
 _STATUS_STYLE = {
     PhaseStatus.COMPLETED: "green", PhaseStatus.IN_PROGRESS: "yellow", PhaseStatus.FAILED: "red",
@@ -47,7 +46,7 @@ class UIReporter:
         self.screen.post_message(StepProgress(self.phase, message + pct))
 
 
-class MigrationScreen(LiveScreen):
+class MigrationScreen(MigrationLiveScreen):
     BINDINGS = [
         Binding("enter", "run_next_step", "Run step", id="run_next_step"),
         Binding("c", "copy_command", "Copy command", id="copy_command"),
@@ -58,10 +57,7 @@ class MigrationScreen(LiveScreen):
     ]
 
     def __init__(self, target_key: str, migration_uuid: UUID) -> None:
-        super().__init__()
-        self.target_key = target_key
-        self.migration_uuid = migration_uuid
-        self.snapshot: MigrationSnapshot | None = None
+        super().__init__(target_key, migration_uuid)
         self.step: NextStep | None = None
         self._cancel: threading.Event | None = None
 
@@ -85,10 +81,6 @@ class MigrationScreen(LiveScreen):
         table = self.query_one("#phases", DataTable)
         for col in ("Phase", "Status", "Progress", "Duration", "Started"):
             table.add_column(col, key=col)
-        self.vapp.watch_migration(self.target_key, self.migration_uuid)
-
-    def on_unmount(self) -> None:
-        self.vapp.unwatch_migration(self.target_key, self.migration_uuid)
 
     @property
     def running(self) -> bool:
@@ -96,11 +88,9 @@ class MigrationScreen(LiveScreen):
 
     def refresh_view(self) -> None:
         super().refresh_view()
-        poll = self.vapp.polls.get(self.target_key)
-        snap = poll.snapshots.get(self.migration_uuid) if poll else None
+        snap = self.latest_snapshot()
         if snap is None:
             return
-        self.snapshot = snap
         self.step = next_step(snap, self.vapp.targets[self.target_key])
         mig = snap.migration
         self.sub_title = mig.migration_name

@@ -40,7 +40,7 @@ from ..tables_view import (
 )
 from ..widgets.banner import TargetBanner
 from ..widgets.keyed_table import Cell, sync_rows
-from .base import LiveScreen
+from .base import MigrationLiveScreen
 
 COLUMNS = ("Table", "Status", "Rows (done / total)", "Errored", "Rate", "ETA", "Progress")
 _STATUS_STYLE = {RUNNING: "yellow", DONE: "green", FAILED: "red", NOT_STARTED: "dim"}
@@ -64,7 +64,7 @@ def table_cells(line: TableLine) -> list[Cell]:
     ]
 
 
-class TableProgressScreen(LiveScreen):
+class TableProgressScreen(MigrationLiveScreen):
     AUTO_FOCUS = "#tables"
     BINDINGS = [
         Binding("1", "show_phase('export_data')", "Export data", id="phase_export", group=_PHASES),
@@ -78,10 +78,7 @@ class TableProgressScreen(LiveScreen):
     ]
 
     def __init__(self, target_key: str, migration_uuid: UUID, phase: Phase | None = None) -> None:
-        super().__init__()
-        self.target_key = target_key
-        self.migration_uuid = migration_uuid
-        self.snapshot: MigrationSnapshot | None = None
+        super().__init__(target_key, migration_uuid)
         self.chosen_phase = phase
         """The phase picked with 1/2/3; until then the screen follows default_phase()."""
         self.sort = SortBy.NAME
@@ -117,20 +114,14 @@ class TableProgressScreen(LiveScreen):
         for col in COLUMNS:
             table.add_column(col, key=col)
         self.query_one("#tables-overall").display = False  # until the first snapshot with tables
-        self.vapp.watch_migration(self.target_key, self.migration_uuid)
-
-    def on_unmount(self) -> None:
-        self.vapp.unwatch_migration(self.target_key, self.migration_uuid)
 
     # ---- rendering ---------------------------------------------------------------------------
 
     def refresh_view(self) -> None:
         super().refresh_view()
-        poll = self.vapp.polls.get(self.target_key)
-        snap = poll.snapshots.get(self.migration_uuid) if poll else None
+        snap = self.latest_snapshot()
         if snap is None:
             return
-        self.snapshot = snap
         self.sub_title = f"{snap.migration.migration_name} tables"
         self.show()
 
