@@ -50,6 +50,10 @@ def test_demo_is_reused_then_reset(demo_env: dict[str, str]) -> None:
     assert "Creating" not in again.stderr and "Registering" not in again.stderr
     assert demo_uuid(demo_env) == original
 
+    _finish_demo_migration(demo_env)
+    finished = vt(demo_env, "demo", "--no-tui")
+    assert "The demo migration is complete; run `voyager-tui demo --reset` to start it over." in finished.stderr
+
     reset = vt(demo_env, "demo", "--no-tui", "--reset")
     assert reset.returncode == 0, reset.stderr
     assert "Removing the previous demo" in reset.stderr
@@ -68,3 +72,23 @@ def test_demo_needs_a_terminal_for_the_app(demo_env: dict[str, str]) -> None:
     assert res.returncode == 1
     assert res.stderr.strip().endswith("error: the full-screen app needs a terminal; "
                                        "for scripts use `voyager-tui migrate status`")
+
+
+def _finish_demo_migration(env: dict[str, str]) -> None:
+    from voyager_tui.engine.connections import ConnectionParams, connect_pg
+    from voyager_tui.engine.phases import PHASE_ORDER, Phase, PhaseStatus
+    from voyager_tui.engine.secrets import DbRole
+    from voyager_tui.engine.state_store import StateStore
+
+    run = Path(env["VOYAGER_TUI_HOME"]) / "data" / "demo" / "run"
+    params = ConnectionParams(host=str(run), port=5432, user="postgres", dbname="voyager_demo_target",
+                              sslmode="disable")
+    with connect_pg(params, DbRole.TARGET) as conn:
+        store = StateStore(conn)
+        mid = store.get_migration(name="demo").migration_uuid
+        for phase in PHASE_ORDER:
+            if phase == Phase.ASSESSMENT:
+                store.set_phase_status(mid, phase, PhaseStatus.SKIPPED)
+                continue
+            store.set_phase_status(mid, phase, PhaseStatus.IN_PROGRESS)
+            store.set_phase_status(mid, phase, PhaseStatus.COMPLETED)

@@ -80,7 +80,9 @@ def _ensure_migration(paths: AppPaths, source: ConnectionParams, target: Connect
                       say: Callable[[str], None]) -> None:
     with connect_pg(target, DbRole.TARGET, application_name="voyager-tui-demo") as conn:
         try:
-            StateStore(conn, create=True).get_migration(name=MIGRATION_NAME)
+            existing = StateStore(conn, create=True).get_migration(name=MIGRATION_NAME)
+            if existing.is_complete:
+                say("The demo migration is complete; run `voyager-tui demo --reset` to start it over.")
             return
         except MigrationNotFound:
             pass
