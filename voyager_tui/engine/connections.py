@@ -59,6 +59,11 @@ def detect_target(conn: psycopg.Connection[Any]) -> TargetInfo:
     return TargetInfo(kind="yugabytedb" if "-YB-" in version else "postgresql", version=version)
 
 
+def needs_password(message: str) -> bool:
+    """Whether a connection error means a (different) password would help."""
+    return bool(_NEEDS_PASSWORD.search(message))
+
+
 def password_candidates(
     params: ConnectionParams, role: DbRole, prompt: PasswordPrompt | None, password: str | None = None
 ) -> Iterator[str | None]:

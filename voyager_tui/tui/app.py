@@ -50,6 +50,7 @@ class VoyagerApp(App[None]):
         self._snapshot_watch: Counter[tuple[str, UUID]] = Counter()
         self._event_watch: Counter[tuple[str, UUID]] = Counter()
         self._passwords: dict[str, str] = {}
+        self._source_passwords: dict[tuple[str, UUID], str] = {}
         self._pending_open = open_migration
         self._as_of = as_of
         self.pollers: dict[str, TargetPoller] = {}
@@ -156,6 +157,13 @@ class VoyagerApp(App[None]):
     def password_for(self, key: str) -> str | None:
         return self._passwords.get(key)
 
+    def source_password_for(self, key: str, uid: UUID) -> str | None:
+        return self._source_passwords.get((key, uid))
+
+    def set_source_password(self, key: str, uid: UUID, password: str) -> None:
+        """Kept in memory for this session only, like target passwords."""
+        self._source_passwords[(key, uid)] = password
+
     def ask_password(self) -> None:
         key = next((k for k, (_, needs) in self.lost.items() if needs), None)
         if key is None:
@@ -169,7 +177,7 @@ class VoyagerApp(App[None]):
                 self.pollers[key].set_password(password)
                 self.poll_now(key)
 
-        self.push_screen(PasswordScreen(key), got)
+        self.push_screen(PasswordScreen(f"target {key}"), got)
 
 
 def run_app(targets: list[ConnectionParams] | None = None, open_migration: str | None = None) -> None:

@@ -3,14 +3,13 @@ previous one has been handled on the UI thread, so polls never overlap and a slo
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.timer import Timer
 
-from ..engine.connections import ConnectionParams
+from ..engine.connections import ConnectionParams, needs_password
 from ..engine.errors import one_line
 from ..engine.watch import TargetWatch, WatchRequest
 from .messages import TargetLost, TargetPolled
@@ -19,7 +18,6 @@ if TYPE_CHECKING:
     from .app import VoyagerApp
 
 MAX_BACKOFF = 15.0
-_NEEDS_PASSWORD = re.compile(r"no password supplied|password authentication failed", re.I)
 
 
 class TargetPoller:
@@ -54,7 +52,7 @@ class TargetPoller:
             poll = self.watch.poll(request)
         except Exception as exc:  # every failure of a poll is reported in the banner, never raised
             text = str(exc) if str(exc) else one_line(exc)
-            self.app.post_message(TargetLost(self.key, text, bool(_NEEDS_PASSWORD.search(text))))
+            self.app.post_message(TargetLost(self.key, text, needs_password(text)))
             return
         self.app.post_message(TargetPolled(self.key, poll))
 

@@ -16,7 +16,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from ...engine.errors import one_line
+from ...engine.connections import needs_password
+from ...engine.errors import ConnectionFailed, one_line
 from ...engine.formatting import format_duration, format_percent, format_time
 from ...engine.next_step import NextStep, next_step
 from ...engine.phases import PHASE_SPECS, Phase, PhaseStatus
@@ -163,7 +164,9 @@ class MigrationScreen(MigrationLiveScreen):
     def _run(self, phase: Phase, cancel: threading.Event, command: str) -> Any:
         return run_step(self.vapp.targets[self.target_key], self.migration_uuid, phase,
                         reporter=UIReporter(self, phase), cancel=cancel,
-                        password=self.vapp.password_for(self.target_key), command=command)
+                        password=self.vapp.password_for(self.target_key),
+                        source_password=self.vapp.source_password_for(self.target_key, self.migration_uuid),
+                        command=command)
 
     def action_cancel_step(self) -> None:
         if self._cancel is not None:
@@ -180,13 +183,29 @@ class MigrationScreen(MigrationLiveScreen):
             return
         self._cancel = None
         status = self.query_one("#step-status", Static)
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            status.update(Text(f"Step failed: {one_line(event.worker.error)}", style="red"))
-            self.notify(one_line(event.worker.error), title="Step failed", severity="error", markup=False)
+        error = event.worker.error if event.state == WorkerState.ERROR else None
+        if isinstance(error, ConnectionFailed) and str(error).startswith("cannot connect to source") \
+                and needs_password(str(error)):
+            status.update("The source needs a password.")
+            self._ask_source_password()
+        elif error is not None:
+            status.update(Text(f"Step failed: {one_line(error)}", style="red"))
+            self.notify(one_line(error), title="Step failed", severity="error", markup=False)
         else:
             status.update("Step finished.")
         self.refresh_bindings()
         self.vapp.poll_now(self.target_key)
+
+    def _ask_source_password(self) -> None:
+        from .password import PasswordScreen
+
+        def got(password: str | None) -> None:
+            if password:
+                self.vapp.set_source_password(self.target_key, self.migration_uuid, password)
+                self.action_run_next_step()  # the step failed on the connection: run it again with the password
+
+        label = self.snapshot.migration.source_label if self.snapshot else "the source"
+        self.app.push_screen(PasswordScreen(f"source {label}"), got)
 
     def action_show_history(self) -> None:
         from .history import HistoryScreen

@@ -12,13 +12,14 @@ from textual.widgets import Input, Label
 class PasswordScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_password")]
 
-    def __init__(self, target_label: str) -> None:
+    def __init__(self, what: str) -> None:
+        """`what` names the database, e.g. "target app@db:5433/shop"."""
         super().__init__()
-        self.target_label = target_label
+        self.what = what
 
     def compose(self) -> ComposeResult:
         with Vertical(id="password-box"):
-            yield Label(f"Password for target {self.target_label}")
+            yield Label(f"Password for {self.what}")
             yield Label("Kept in memory for this session only; never written anywhere.", classes="dim")
             yield Input(password=True, id="password")
 
