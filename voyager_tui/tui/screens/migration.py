@@ -22,7 +22,7 @@ from ...engine.formatting import format_duration, format_percent, format_time
 from ...engine.next_step import NextStep, next_step
 from ...engine.phases import PHASE_SPECS, Phase, PhaseStatus
 from ...engine.status_view import current_activity, phase_rows
-from ...engine.steps import run_step
+from ...engine.steps import registered_step, run_step
 from ..messages import StepProgress
 from ..widgets.banner import TargetBanner
 from ..widgets.keyed_table import Cell, sync_rows
@@ -50,6 +50,7 @@ class UIReporter:
 class MigrationScreen(MigrationLiveScreen):
     BINDINGS = [
         Binding("enter", "run_next_step", "Run step", id="run_next_step"),
+        Binding("o", "run_with_options", "Run with options", id="run_with_options"),
         Binding("c", "copy_command", "Copy command", id="copy_command"),
         Binding("h", "show_history", "History", id="show_history"),
         Binding("t", "show_tables", "Tables", id="show_tables"),
@@ -133,7 +134,7 @@ class MigrationScreen(MigrationLiveScreen):
         self.query_one("#next-note", Static).update(Text(note, style="dim"))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "run_next_step":
+        if action in ("run_next_step", "run_with_options"):
             return True if self.step and self.step.can_run_here and not self.running else None
         if action == "copy_command":
             return True if self.step and self.step.argv else None
@@ -146,7 +147,23 @@ class MigrationScreen(MigrationLiveScreen):
             self.app.copy_to_clipboard(self.step.command)
             self.notify(self.step.command, title="Command copied", markup=False)
 
-    def action_run_next_step(self) -> None:
+    def action_run_with_options(self) -> None:
+        step = self.step
+        if step is None or step.phase is None or self.running or not step.can_run_here:
+            return
+        declared = registered_step(step.phase)
+        if declared is None or not declared.options:
+            self.notify(f"{PHASE_SPECS[step.phase].title} has no options", severity="information")
+            return
+        from .step_options import StepOptionsScreen
+
+        def chosen(options: dict[str, Any] | None) -> None:
+            if options is not None:
+                self.action_run_next_step(options)
+
+        self.app.push_screen(StepOptionsScreen(PHASE_SPECS[step.phase].title, declared.options), chosen)
+
+    def action_run_next_step(self, options: dict[str, Any] | None = None) -> None:
         step = self.step
         if step is None or step.phase is None or self.running:
             return
@@ -156,17 +173,17 @@ class MigrationScreen(MigrationLiveScreen):
             return
         self._cancel = threading.Event()
         self.query_one("#step-status", Static).update(f"Running {PHASE_SPECS[step.phase].title} …")
-        self.run_worker(partial(self._run, step.phase, self._cancel, step.command), thread=True, group="step",
+        self.run_worker(partial(self._run, step.phase, self._cancel, step.command, options), thread=True, group="step",
                         exclusive=True, exit_on_error=False, name=f"step {step.phase.value}")
         self.refresh_bindings()
         self._show_step(step)
 
-    def _run(self, phase: Phase, cancel: threading.Event, command: str) -> Any:
+    def _run(self, phase: Phase, cancel: threading.Event, command: str, options: dict[str, Any] | None) -> Any:
         return run_step(self.vapp.targets[self.target_key], self.migration_uuid, phase,
                         reporter=UIReporter(self, phase), cancel=cancel,
                         password=self.vapp.password_for(self.target_key),
                         source_password=self.vapp.source_password_for(self.target_key, self.migration_uuid),
-                        command=command)
+                        command=command, options=options)
 
     def action_cancel_step(self) -> None:
         if self._cancel is not None:
