@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import target_cli_args
-from tests.data_fixtures import SCHEMAS, build_awkward_source, copy_schema, table_digest
-from tests.helpers import open_store, register, target_conn
-from tests.integration.test_data_steps import complete
+from tests.data_fixtures import table_digest
+from tests.helpers import complete, open_store, target_conn
 from voyager_tui.engine.connections import ConnectionParams
 from voyager_tui.engine.errors import VoyagerError
 from voyager_tui.engine.phases import Phase, PhaseStatus
@@ -25,15 +24,9 @@ EXE = Path(sys.executable).with_name("voyager-tui")
 
 
 @pytest.fixture
-def exported(source_db: ConnectionParams, target_db: ConnectionParams, tmp_path: Path) -> dict[str, Any]:
-    build_awkward_source(source_db)
-    copy_schema(source_db, target_db)
-    rec = register(source_db, target_db, schemas=SCHEMAS)
-    complete(open_store(target_db), rec.migration_uuid, Phase.EXPORT_SCHEMA, Phase.ANALYZE_SCHEMA, Phase.IMPORT_SCHEMA)
-    opts = {"export_dir": str(tmp_path / "export")}
-    run_step(target_db, rec.migration_uuid, Phase.EXPORT_DATA, options=opts | {"batch_size": 1000})
-    return {"source": source_db, "target": target_db, "mid": rec.migration_uuid, "opts": opts,
-            "dir": tmp_path / "export"}
+def exported(prepared: dict[str, Any]) -> dict[str, Any]:
+    run_step(prepared["target"], prepared["mid"], Phase.EXPORT_DATA, options=prepared["opts"] | {"batch_size": 1000})
+    return prepared
 
 
 def ledger(target: ConnectionParams) -> tuple[int, int]:

@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.data_fixtures import SCHEMAS, build_awkward_source, copy_schema, table_digest
-from tests.helpers import open_store, register, target_conn
-from voyager_tui.engine.connections import ConnectionParams
+from tests.data_fixtures import table_digest
+from tests.helpers import open_store, target_conn
 from voyager_tui.engine.errors import VoyagerError
-from voyager_tui.engine.phases import Phase, PhaseStatus
+from voyager_tui.engine.phases import Phase
 from voyager_tui.engine.steps import run_step
 
 TABLES = [('"Sales Dept"."Order"', '"ID"'), ('public."日本語テーブル"', '"列"'), ("public.no_pk", "a, b"),
           ("public.composite_pk", "a, b"), ("public.gen", "id"), ("public.empty_table", "id")]
-
-
-def complete(store: Any, mid: Any, *phases: Phase) -> None:
-    for phase in phases:
-        store.set_phase_status(mid, phase, PhaseStatus.IN_PROGRESS)
-        store.set_phase_status(mid, phase, PhaseStatus.COMPLETED)
-
-
-@pytest.fixture
-def prepared(source_db: ConnectionParams, target_db: ConnectionParams, tmp_path: Path) -> dict[str, Any]:
-    build_awkward_source(source_db)
-    copy_schema(source_db, target_db)
-    rec = register(source_db, target_db, schemas=SCHEMAS)
-    complete(open_store(target_db), rec.migration_uuid, Phase.EXPORT_SCHEMA, Phase.ANALYZE_SCHEMA, Phase.IMPORT_SCHEMA)
-    return {"source": source_db, "target": target_db, "mid": rec.migration_uuid,
-            "opts": {"export_dir": str(tmp_path / "export")}, "dir": tmp_path / "export"}
 
 
 def test_round_trip_is_exact(prepared: dict[str, Any]) -> None:

@@ -9,8 +9,7 @@ from textual.widgets import DataTable, Input, Label
 
 from tests.conftest import connect_kwargs
 from tests.data_fixtures import copy_schema
-from tests.helpers import open_store, register
-from tests.integration.test_data_steps import complete
+from tests.helpers import complete, open_store, register
 from tests.tui.conftest import wait_until
 from voyager_tui.engine.config import AppConfig
 from voyager_tui.engine.connections import ConnectionParams

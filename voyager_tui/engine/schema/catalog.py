@@ -9,81 +9,12 @@ same style. `analyze schema` and `assessment` both read this module; detection l
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
 
-from ..yb_versions import YBVersion, is_fixed
+from .issue_types import CATEGORY_TITLES, Category, Impact, IssueType, Maturity
+from .issue_types import fixed_in as _fix
 
-
-class Category(StrEnum):
-    UNSUPPORTED_FEATURES = "unsupported_features"
-    UNSUPPORTED_DATATYPES = "unsupported_datatypes"
-    MIGRATION_CAVEATS = "migration_caveats"
-    UNSUPPORTED_PLPGSQL_OBJECTS = "unsupported_plpgsql_objects"
-    UNSUPPORTED_QUERY_CONSTRUCTS = "unsupported_query_constructs"
-    PERFORMANCE_OPTIMIZATIONS = "performance_optimizations"
-
-
-CATEGORY_TITLES: Mapping[Category, str] = MappingProxyType({
-    Category.UNSUPPORTED_FEATURES: "Unsupported features",
-    Category.UNSUPPORTED_DATATYPES: "Unsupported datatypes",
-    Category.MIGRATION_CAVEATS: "Migration caveats",
-    Category.UNSUPPORTED_PLPGSQL_OBJECTS: "Unsupported PL/pgSQL objects",
-    Category.UNSUPPORTED_QUERY_CONSTRUCTS: "Unsupported query constructs",
-    Category.PERFORMANCE_OPTIMIZATIONS: "Performance optimizations",
-})
-
-
-class Impact(StrEnum):
-    LEVEL_1 = "LEVEL_1"
-    """A schema-only change gets past it."""
-    LEVEL_2 = "LEVEL_2"
-    """Application queries have to change."""
-    LEVEL_3 = "LEVEL_3"
-    """No simple workaround: data cannot be loaded as is, or the design has to change."""
-
-
-class Maturity(StrEnum):
-    TECH_PREVIEW = "TP"
-    EARLY_ACCESS = "EA"
-
-
-_EMPTY: Mapping[str, str] = MappingProxyType({})
-
-
-@dataclass(frozen=True)
-class IssueType:
-    id: str
-    name: str
-    category: Category
-    impact: Impact
-    description: str
-    workaround: str
-    docs_link: str
-    fixed_in: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
-    """Series -> first GA version of that series that supports the construct."""
-    preview_in: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
-    """Series -> first version where the construct works as tech preview / early access (not counted as fixed)."""
-    preview_maturity: Maturity | None = None
-    enabling_flag: str = ""
-    """The gflag that turns the preview on."""
-    carry_forward: bool = True
-    """Whether a series newer than all listed ones inherits the fix (see yb_versions.is_fixed)."""
-    gh_issue: str = ""
-
-    def is_fixed_in(self, target_version: str | YBVersion) -> bool:
-        return is_fixed(self.fixed_in, target_version, carry_forward=self.carry_forward)
-
-    def preview_note(self, target_version: str | YBVersion) -> str | None:
-        """A sentence saying the construct can be switched on in this version, or None."""
-        if self.preview_maturity is None or self.is_fixed_in(target_version):
-            return None
-        if not is_fixed(self.preview_in, target_version, carry_forward=self.carry_forward):
-            return None
-        label = "tech preview" if self.preview_maturity is Maturity.TECH_PREVIEW else "early access"
-        flag = f" (enable with the gflag {self.enabling_flag})" if self.enabling_flag else ""
-        return f"Available as {label} in YugabyteDB {target_version}{flag}."
+__all__ = ["CATALOG", "CATEGORY_TITLES", "Category", "Impact", "IssueType", "Maturity", "by_category", "get"]
 
 
 _DOCS = "https://docs.yugabyte.com/stable/yugabyte-voyager/known-issues/postgresql/"
@@ -91,11 +22,6 @@ _DOCS_MYSQL = "https://docs.yugabyte.com/stable/yugabyte-voyager/known-issues/my
 _DOCS_ORACLE = "https://docs.yugabyte.com/stable/yugabyte-voyager/known-issues/oracle/"
 _DOCS_EXTENSIONS = "https://docs.yugabyte.com/stable/explore/ysql-language-features/pg-extensions/"
 _DOCS_COMPAT = "https://docs.yugabyte.com/stable/explore/ysql-language-features/postgresql-compatibility/"
-
-
-def _fix(**series: str) -> Mapping[str, str]:
-    """_fix(s2_25="2.25.0.0", s2025_1="2025.1.0.0") -> {"2.25": "2.25.0.0", "2025.1": "2025.1.0.0"}."""
-    return MappingProxyType({k[1:].replace("_", "."): v for k, v in series.items()})
 
 
 # The PG15-based line: everything PostgreSQL 12-15 added arrived with 2.25 (preview) and 2025.1 (stable).
@@ -460,7 +386,7 @@ for _t, _id in UNSUPPORTED_DATATYPES.items():
                        "Drop the column or store the value as text.")
         _link = _DOCS + "#unsupported-datatypes-by-yugabytedb"
     _ENTRIES.append(IssueType(_id, f"Unsupported datatype - {_t}", D, L3, _what, _how, _link,
-                              PG15_LINE if _t in _MULTIRANGE else _EMPTY,
+                              PG15_LINE if _t in _MULTIRANGE else _fix(),
                               gh_issue="https://github.com/yugabyte/yugabyte-db/issues/3345"))
 
 # ---- §3.3 migration caveats ---------------------------------------------------------------------------------
