@@ -34,13 +34,17 @@ from voyager_tui.engine.demo.embedded_pg import EmbeddedPostgres, server_dir_for
 
 VT = str(Path(sys.executable).with_name("voyager-tui"))
 
+# What pg_dump's pre-data section creates: the tables without their keys. Every data-only case loads into this,
+# as a real migration does (pg_restore, pgcopydb and voyager-tui on PostgreSQL add keys and indexes after the data).
 SCHEMA = """
-CREATE TABLE customers (id bigint PRIMARY KEY, name text NOT NULL, email text NOT NULL, created_at timestamptz);
+CREATE TABLE customers (id bigint NOT NULL, name text NOT NULL, email text NOT NULL, created_at timestamptz);
 CREATE TABLE orders (
-    id bigint PRIMARY KEY, customer_id int NOT NULL, created_at timestamptz NOT NULL, amount numeric(12,2),
+    id bigint NOT NULL, customer_id int NOT NULL, created_at timestamptz NOT NULL, amount numeric(12,2),
     note text, attrs jsonb, paid boolean);
 """
-INDEXES = """
+KEYS_AND_INDEXES = """
+ALTER TABLE customers ADD PRIMARY KEY (id);
+ALTER TABLE orders ADD PRIMARY KEY (id);
 CREATE INDEX orders_customer_idx ON orders (customer_id);
 CREATE INDEX orders_created_idx ON orders (created_at);
 """
@@ -56,7 +60,7 @@ def fill(conn: psycopg.Connection, rows: int) -> None:
                         substr(md5(i::text) || md5((i + 1)::text), 1, 40),
                         jsonb_build_object('src', 'web', 'n', i %% 13, 'tag', 't' || (i %% 7)), i %% 3 = 0
                     FROM generate_series(1, %s) i""", (max(rows // 10, 1), rows))
-    conn.execute(INDEXES)
+    conn.execute(KEYS_AND_INDEXES)
     conn.execute("VACUUM ANALYZE")
 
 

@@ -50,6 +50,13 @@ def test_following_migrate_next_migrates_the_sample_database(make_db: Callable[[
     with psycopg.connect(**connect_kwargs(target_db)) as conn:
         for table, count in EXPECTED_ROW_COUNTS.items():
             assert conn.execute(f"SELECT count(*) FROM ONLY {table}").fetchone()[0] == count, table
+        # Keys were built after the data (PostgreSQL target) and every table got fresh statistics.
+        unanalyzed = conn.execute("""SELECT relid::regclass::text FROM pg_stat_user_tables
+                                     WHERE relid = ANY(%s::regclass[]) AND last_analyze IS NULL""",
+                                  (list(EXPECTED_ROW_COUNTS),)).fetchall()
+        assert unanalyzed == []
+        assert conn.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'p' AND conrelid = ANY(%s::regclass[])",
+                            (list(EXPECTED_ROW_COUNTS),)).fetchone()[0] > 0
     assert not (tmp_path / "export").exists()  # end cleaned the export dir after archiving it
 
 

@@ -86,10 +86,12 @@ def test_verify_names_the_table_chunk_and_first_differing_key(exported: dict[str
     assert run_step(p["target"], p["mid"], Phase.VERIFY).metadata["clean"] is True
     with target_conn(p["target"]) as conn:
         conn.execute('UPDATE "Sales Dept"."Order" SET "größe" = "größe" + 0.01 WHERE "ID" = 4321')
-        conn.execute("DELETE FROM public.composite_pk WHERE a = 7 AND b = 'k4007'")
+        conn.execute("DELETE FROM public.composite_pk WHERE a = 7 AND b = 'k4007'")  # float8: checked as text
+        # Every column of this table hashes without rendering text (the fast checksum): still found.
+        conn.execute("""UPDATE public."日本語テーブル" SET n = n + 1 WHERE "列" = 'キー7'""")
         chunk = conn.execute("""SELECT chunk_id FROM ybvoyager.export_chunks WHERE table_name = 'Order'
                                 AND predicate LIKE '%%>= 4001 AND%%'""").fetchone()[0]
-    with pytest.raises(VoyagerError, match=rf'2 chunk\(s\) differ; first: Sales Dept\.Order chunk {chunk} '
+    with pytest.raises(VoyagerError, match=rf'3 chunk\(s\) differ; first: Sales Dept\.Order chunk {chunk} '
                                            r'\("ID" >= 4001 AND "ID" < 5001\): 1000 rows in the source, 1000 in the '
                                            r"target, different, first differing key \{'ID': 4321\}"):
         run_step(p["target"], p["mid"], Phase.VERIFY)
@@ -98,6 +100,8 @@ def test_verify_names_the_table_chunk_and_first_differing_key(exported: dict[str
     bad = {t["table_name"]: t["mismatches"] for t in report["tables"] if t["mismatches"]}
     assert bad["composite_pk"][0]["kind"] == "missing_in_target"
     assert bad["composite_pk"][0]["first_differing_key"] == {"a": 7, "b": "k4007"}
+    assert bad["日本語テーブル"][0]["kind"] == "different"
+    assert bad["日本語テーブル"][0]["first_differing_key"] == {"列": "キー7"}
 
 
 def test_cutover_gate_then_end(exported: dict[str, Any], tmp_path: Path) -> None:

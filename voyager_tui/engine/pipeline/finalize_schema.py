@@ -87,7 +87,6 @@ class FinalizeSchemaStep(PostgresStep):
 
     def run(self, ctx: StepContext) -> dict[str, Any] | None:
         schema_dir, manifest = load_export_manifest(ctx)
-        plan = plan_schema(manifest.objects)
         schemas = migrated_schemas(ctx)
         jobs = max(1, int(ctx.options.get("parallel_jobs") or 2))
         continue_on_error = bool(ctx.options.get("continue_on_error", False))
@@ -95,9 +94,13 @@ class FinalizeSchemaStep(PostgresStep):
         refreshed: list[str] = []
         with ctx.connect_target("voyager-tui-finalize-schema") as conn:
             target = detect_target(conn)
+            plan = plan_schema(manifest.objects, target.kind)
             prepare_session(conn)
-            ctx.reporter.progress(f"building {len(plan.indexes)} indexes with up to {jobs} connections")
-            results += self._build_indexes(ctx, conn, plan.indexes, jobs, target.kind)
+            # Keys first: foreign keys need them, and on one table a key and an index build would queue on locks.
+            for what, objects in (("primary keys and unique constraints", plan.keys), ("indexes", plan.indexes)):
+                if objects:
+                    ctx.reporter.progress(f"building {len(objects)} {what} with up to {jobs} connections")
+                    results += self._build_indexes(ctx, conn, objects, jobs, target.kind)
             for obj in plan.index_attaches:
                 results.append(self._one(ctx, conn, obj, target.kind))
             for i, obj in enumerate(plan.constraints):
@@ -117,6 +120,7 @@ class FinalizeSchemaStep(PostgresStep):
                 results.append(ObjectResult(f"refresh {label(obj)}", outcome, stmt, error))
                 if outcome == Outcome.APPLIED:
                     refreshed.append(obj.qualified_name)
+            analyzed = self._analyze(ctx, conn)
 
         failed_path = schema_dir / FAILED_FILE
         write_failures(failed_path, results)
@@ -126,17 +130,36 @@ class FinalizeSchemaStep(PostgresStep):
             "target": target.short,
             "sequences_restored": restored,
             "materialized_views_refreshed": refreshed,
+            "tables_analyzed": analyzed,
             "failed_file": str(failed_path) if failed else None,
         }
         ctx.store.save_report(ctx.migration.migration_uuid, "schema_finalize", report)
         if failed and not continue_on_error:
             raise VoyagerError(f"{len(failed)} of {total + len(restored)} objects failed; see {failed_path}")
         done = sum(r.outcome != Outcome.FAILED for r in results)
-        summary = (f"finalized {done} objects ({len(plan.indexes)} indexes, {len(plan.constraints)} constraints, "
+        summary = (f"finalized {done} objects ({len(plan.keys)} keys, {len(plan.indexes)} indexes, "
+                   f"{len(plan.constraints)} constraints, "
                    f"{len(plan.triggers)} triggers/rules), restored {len(restored)} sequences, refreshed "
                    f"{len(refreshed)} materialized views" + (f"; {len(failed)} failed, see {failed_path}"
                                                              if failed else ""))
         return {"sequences_restored": restored, "failed": len(failed), "summary": summary}
+
+    def _analyze(self, ctx: StepContext, conn: psycopg.Connection[Any]) -> int:
+        """Fresh planner statistics, so the application's first queries after cutover get good plans. A failure
+        (e.g. a table dropped meanwhile) only costs the statistics, never the step."""
+        tables = conn.execute("SELECT DISTINCT schema_name, table_name FROM ybvoyager.export_chunks "
+                              "WHERE migration_uuid = %s ORDER BY 1, 2", (ctx.migration.migration_uuid,)).fetchall()
+        done = 0
+        for i, (schema, table) in enumerate(tables):
+            ctx.check_cancelled()
+            ctx.reporter.progress(f"analyzing {schema}.{table}", i, len(tables))
+            try:
+                with conn.transaction():
+                    conn.execute(sql.SQL("ANALYZE {}").format(_identifier(schema, table)))
+                done += 1
+            except psycopg.Error as exc:
+                ctx.reporter.progress(f"could not analyze {schema}.{table}: {one_line(exc)}")
+        return done
 
     def _one(self, ctx: StepContext, conn: psycopg.Connection[Any], obj: SchemaObject, kind: str) -> ObjectResult:
         ctx.check_cancelled()

@@ -1,0 +1,1 @@
+"""Standalone assessment: collect metadata (live or by DBA-run scripts), find issues, size, estimate, report."""
