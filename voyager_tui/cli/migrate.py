@@ -20,6 +20,7 @@ from ..engine.registration import InitRequest, init_migration
 from ..engine.secrets import DbRole
 from ..engine.sources import SourceType
 from ..engine.state_store import StateStore
+from .lazy import LazyGroup
 from .options import (
     SSL_MODES,
     json_option,
@@ -67,7 +68,7 @@ EXAMPLES:
 """
 
 
-@click.group("migrate", help=MIGRATE_HELP)
+@click.group("migrate", cls=LazyGroup, help=MIGRATE_HELP)
 def migrate() -> None:
     pass
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 import threading
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from ..engine.next_step import next_step
 from ..engine.phases import PHASE_SPECS, Phase
 from ..engine.steps import StepOption, registered_step, run_step
+from .lazy import LazyGroup
 from .migrate import console, migrate, target_store
 from .options import migration_options, migration_selector, target_options, target_params, tty_prompt
 from .render import next_step_text
@@ -105,18 +107,20 @@ def _first_sentence(phase: Phase) -> str:
 
 
 def register_step_commands() -> None:
-    """Attach `migrate export schema`, `migrate import data`, ... for every phase's CLI words."""
-    groups: dict[str, click.Group] = {}
+    """Attach `migrate export schema`, `migrate import data`, ... for every phase's CLI words; each command (and its
+    step module) is built only when it is used or listed."""
+    groups: dict[str, LazyGroup] = {}
     for phase, spec in PHASE_SPECS.items():
         if spec.cli[0] != "migrate":
             continue
         words = spec.cli[1:]
+        factory = partial(make_step_command, phase, words[-1])
         if len(words) == 1:
-            migrate.add_command(make_step_command(phase, words[0]))
+            migrate.add_lazy(words[0], factory)
             continue
         group = groups.get(words[0])
         if group is None:
-            group = click.Group(words[0], help=f"{words[0].capitalize()} steps.")
+            group = LazyGroup(words[0], help=f"{words[0].capitalize()} steps.")
             groups[words[0]] = group
             migrate.add_command(group)
-        group.add_command(make_step_command(phase, words[1]))
+        group.add_lazy(words[1], factory)

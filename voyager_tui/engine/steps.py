@@ -6,6 +6,8 @@ Later features plug a step in with `register_step`; the CLI and the TUI both run
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -113,10 +115,23 @@ def _registry() -> dict[Phase, Step]:
     global _builtins_loaded
     if not _builtins_loaded:
         _builtins_loaded = True
-        import importlib
+        from . import pipeline
 
-        importlib.import_module("voyager_tui.engine.pipeline")
+        for module in pkgutil.iter_modules(pipeline.__path__):
+            if not module.name.startswith("_"):
+                importlib.import_module(f"{pipeline.__name__}.{module.name}")
     return _REGISTRY
+
+
+def _load_builtin(phase: Phase) -> None:
+    """Import only the module of one built-in step (engine/pipeline/<phase>.py): a CLI command that runs one
+    step should not pay for parsing libraries the other steps need."""
+    if _builtins_loaded or phase in _REGISTRY:
+        return
+    try:
+        importlib.import_module(f"voyager_tui.engine.pipeline.{phase.value}")
+    except ModuleNotFoundError:
+        _registry()
 
 
 def register_step(step: Step) -> None:
@@ -128,12 +143,13 @@ def unregister_step(phase: Phase) -> None:
 
 
 def registered_step(phase: Phase) -> Step | None:
-    return _registry().get(phase)
+    _load_builtin(phase)
+    return _REGISTRY.get(phase)
 
 
 def unavailable_reason(phase: Phase, snapshot: MigrationSnapshot,
                        options: Mapping[str, Any] | None = None) -> str | None:
-    step = _registry().get(phase)
+    step = registered_step(phase)
     if step is None:
         return f"this version of voyager-tui cannot run {PHASE_SPECS[phase].title} yet"
     return step.unavailable_reason(snapshot, options or {})
@@ -155,7 +171,7 @@ def run_step(
 ) -> PhaseState:
     """Run a registered step: take the phase's lease, mark it IN_PROGRESS, heartbeat while it runs,
     then mark it COMPLETED or FAILED (with the error) and release the lease."""
-    step = _registry().get(phase)
+    step = registered_step(phase)
     if step is None:
         raise VoyagerError(f"this version of voyager-tui cannot run {PHASE_SPECS[phase].title} yet")
     me = RunnerIdentity()

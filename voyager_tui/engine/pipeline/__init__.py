@@ -1,9 +1,2 @@
-"""The built-in migration steps, one module each. Importing this package imports every module in it,
-and each module registers its step with engine/steps.py."""
-
-import importlib
-import pkgutil
-
-for _module in pkgutil.iter_modules(__path__):
-    if not _module.name.startswith("_"):
-        importlib.import_module(f"{__name__}.{_module.name}")
+"""The built-in migration steps, one module per phase, named after it (export_data.py for Phase.EXPORT_DATA).
+Each module registers its step with engine/steps.py when imported; engine/steps.py imports them on demand."""
