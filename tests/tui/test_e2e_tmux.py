@@ -61,6 +61,13 @@ class Tmux:
     def kill(self) -> None:
         subprocess.run([*self.tmux, "kill-server"], capture_output=True)
 
+    def app_pids(self) -> list[int]:
+        """The processes the pane's shell started (the app)."""
+        shell = subprocess.run([*self.tmux, "display-message", "-p", "-t", self.name, "#{pane_pid}"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        children = Path(f"/proc/{shell}/task/{shell}/children").read_text().split()
+        return [int(pid) for pid in children]
+
 
 def test_demo_opens_the_migration_and_stops_its_server(demo_home: Path) -> None:
     env = {"VOYAGER_TUI_HOME": str(demo_home), "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
@@ -96,9 +103,13 @@ def test_closing_the_terminal_stops_the_demo_server(demo_home: Path) -> None:
         tmux.wait_for("Current activity", timeout=120)
         pidfile = demo_home / "data/demo/pgdata/postmaster.pid"
         server_pid = int(pidfile.read_text().split()[0])
+        app_pids = tmux.app_pids()
+        assert app_pids
     finally:
         tmux.kill()  # the terminal goes away: the app gets SIGHUP
     deadline = time.monotonic() + 60
-    while Path(f"/proc/{server_pid}").exists() and time.monotonic() < deadline:
+    pids = [server_pid, *app_pids]
+    while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not Path(f"/proc/{server_pid}").exists(), "the demo server outlived its terminal"
+    assert not any(Path(f"/proc/{pid}").exists() for pid in app_pids), "the app outlived its terminal"

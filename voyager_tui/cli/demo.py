@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 
 import click
 
@@ -33,8 +35,14 @@ def demo(reset: bool, no_tui: bool, stop: bool) -> None:
         click.echo("try:    voyager-tui migrate status " + " ".join(target_flags(env.target)))
         return
     # A closed terminal (SSH drop) or a kill must still stop the server this run started.
+    received: list[int] = []
+
+    def exit_on_signal(signum: int, _frame: object) -> None:
+        received.append(signum)
+        raise SystemExit(128 + signum)
+
     for sig in (signal.SIGHUP, signal.SIGTERM):
-        signal.signal(sig, _exit_on_signal)
+        signal.signal(sig, exit_on_signal)
     try:
         from ..tui.app import run_app
 
@@ -42,7 +50,7 @@ def demo(reset: bool, no_tui: bool, stop: bool) -> None:
     finally:
         if env.started_here:
             env.server.stop()
-
-
-def _exit_on_signal(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
+        if received:
+            # The terminal is gone: the UI's thread still reading it would keep the process alive, spinning.
+            sys.stdout.flush()
+            os._exit(128 + received[0])
