@@ -173,7 +173,11 @@ def test_export_import_finalize_round_trip(dbs: Callable[..., dict[str, Any]]) -
     assert query(p["target"], 'SELECT count(*) FROM "Sales Ünï"."Orders" WHERE created IS NULL') == [(25,)]
     complete(p["target"], p["mid"], Phase.EXPORT_DATA, Phase.IMPORT_DATA)
 
-    final = run_step(p["target"], p["mid"], Phase.FINALIZE_SCHEMA, options=p["opts"] | {"parallel_jobs": 3})
+    with pytest.raises(VoyagerError, match=r'^--maintenance-work-mem lots: invalid value for parameter '
+                                           r'"maintenance_work_mem": "lots"'):
+        run_step(p["target"], p["mid"], Phase.FINALIZE_SCHEMA, options=p["opts"] | {"maintenance_work_mem": "lots"})
+    final = run_step(p["target"], p["mid"], Phase.FINALIZE_SCHEMA,
+                     options=p["opts"] | {"parallel_jobs": 3, "maintenance_work_mem": "256MB"})
     assert final.metadata["failed"] == 0, final.metadata
     assert {"customers_name_idx", "orders_open_idx", "events_ts_idx", "parts_id_idx", "parts_1_id_idx", "customers_pkey",
             "customers_email_key", "Orders_pkey", "parts_pkey", "parts_1_pkey"} == index_names(p["target"])

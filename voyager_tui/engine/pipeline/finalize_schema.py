@@ -81,6 +81,8 @@ class FinalizeSchemaStep(PostgresStep):
     phase = Phase.FINALIZE_SCHEMA
     options: tuple[StepOption, ...] = (
         StepOption("parallel-jobs", int, 2, "how many indexes to build at once (one target connection each)"),
+        StepOption("maintenance-work-mem", str, "1GB",
+                   "sort memory of each index-building connection (PostgreSQL's maintenance_work_mem)"),
         StepOption("continue-on-error", bool, False,
                    "complete the step even when some objects fail (they are listed in schema/failed_finalize.sql)"),
     )
@@ -89,6 +91,7 @@ class FinalizeSchemaStep(PostgresStep):
         schema_dir, manifest = load_export_manifest(ctx)
         schemas = migrated_schemas(ctx)
         jobs = max(1, int(ctx.options.get("parallel_jobs") or 2))
+        work_mem = str(ctx.options.get("maintenance_work_mem") or "1GB")
         continue_on_error = bool(ctx.options.get("continue_on_error", False))
         results: list[ObjectResult] = []
         refreshed: list[str] = []
@@ -96,11 +99,15 @@ class FinalizeSchemaStep(PostgresStep):
             target = detect_target(conn)
             plan = plan_schema(manifest.objects, target.kind)
             prepare_session(conn)
+            try:
+                conn.execute("SELECT set_config('maintenance_work_mem', %s, false)", (work_mem,))
+            except psycopg.Error as exc:
+                raise VoyagerError(f"--maintenance-work-mem {work_mem}: {one_line(exc)}") from None
             # Keys first: foreign keys need them, and on one table a key and an index build would queue on locks.
             for what, objects in (("primary keys and unique constraints", plan.keys), ("indexes", plan.indexes)):
                 if objects:
                     ctx.reporter.progress(f"building {len(objects)} {what} with up to {jobs} connections")
-                    results += self._build_indexes(ctx, conn, objects, jobs, target.kind)
+                    results += self._build_indexes(ctx, conn, objects, jobs, target.kind, work_mem)
             for obj in plan.index_attaches:
                 results.append(self._one(ctx, conn, obj, target.kind))
             for i, obj in enumerate(plan.constraints):
@@ -167,7 +174,7 @@ class FinalizeSchemaStep(PostgresStep):
         return apply_object(conn, obj, kind, ignore_exist=True)
 
     def _build_indexes(self, ctx: StepContext, conn: psycopg.Connection[Any], indexes: list[SchemaObject],
-                       jobs: int, kind: str) -> list[ObjectResult]:
+                       jobs: int, kind: str, work_mem: str) -> list[ObjectResult]:
         """Build indexes on up to `jobs` connections; progress is reported from this thread only."""
         if not indexes:
             return []
@@ -188,6 +195,8 @@ class FinalizeSchemaStep(PostgresStep):
                     with lock:
                         worker_conns.append(wconn)
                     prepare_session(wconn)
+                    # An index whose keys sort in memory builds several times faster than one that spills to disk.
+                    wconn.execute("SELECT set_config('maintenance_work_mem', %s, false)", (work_mem,))
                     while not stop.is_set():
                         try:
                             obj = todo.get_nowait()
