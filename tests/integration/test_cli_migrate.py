@@ -181,3 +181,43 @@ def test_small_commands(args: list[str]) -> None:
     res = binary(*args)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip()
+
+
+def test_init_attaches_an_assessment(source_db: ConnectionParams, target_db: ConnectionParams, tmp_path: Path) -> None:
+    from tests.assessment_fixtures import write_metadata
+    from voyager_tui.engine.assessment.report import generate_report
+
+    adir = tmp_path / "assessment"
+    write_metadata(adir / "metadata", db_name=source_db.dbname, schemas=["public"],
+                   schema_objects=[{"schema_name": "public", "object_name": "t", "object_type": "table"}],
+                   table_statistics=[{"schema_name": "public", "table_name": "t", "object_type": "table",
+                                      "row_count": 10, "size_bytes": 8192, "column_count": 2}],
+                   schema_ddl="CREATE TABLE public.t (id int PRIMARY KEY, r int4range);\n"
+                              "CREATE INDEX t_r ON public.t USING gist (r);\n")
+    report = generate_report(adir, "2.20.7.0")
+    assert report.issues, "the fixture schema must have issues"
+
+    wrong = tmp_path / "other"
+    write_metadata(wrong / "metadata", db_name="somewhere_else")
+    generate_report(wrong)
+    code, _, err = init(source_db, target_db, "shop", "--assessment-dir", str(wrong))
+    assert code == 1 and "is of database 'somewhere_else'" in err
+    code, _, err = init(source_db, target_db, "shop", "--assessment-dir", str(tmp_path / "missing"))
+    assert code == 1 and "assessment_report.json does not exist" in err
+    with target_conn(target_db) as conn:  # nothing was registered by the refused attempts
+        assert conn.execute("SELECT to_regclass('ybvoyager.migrations')").fetchone() == (None,)
+
+    code, out, err = init(source_db, target_db, "shop", "--assessment-dir", str(adir))
+    assert code == 0, err
+    assert f"assessment attached: {len(report.issues)} issues (L3 " in out
+    store = open_store(target_db)
+    mig = store.get_migration(name="shop")
+    snap = store.snapshot(mig.migration_uuid)
+    assessment = snap.phase(Phase.ASSESSMENT)
+    assert assessment.status == PhaseStatus.COMPLETED
+    assert assessment.metadata["summary"].startswith(f"{len(report.issues)} issues (L3 ")
+    stored = store.latest_report(mig.migration_uuid, "assessment")
+    assert stored is not None and stored["target_db_version"] == "2.20.7.0"
+    assert {i["issue_type"] for i in stored["issues"]} == {i.issue_type for i in report.issues}
+    code, out, _ = run("migrate", "history", *target_cli_args(target_db))
+    assert "Assessment completed:" in out

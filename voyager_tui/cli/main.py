@@ -6,10 +6,10 @@ import sys
 from typing import Any
 
 import click
-import psycopg
 
 from .. import __version__
 from ..engine.errors import VoyagerError, one_line
+from .lazy import LazyGroup
 
 ROOT_HELP = """voyager-tui takes a database from PostgreSQL (later also MySQL and Oracle)
 to YugabyteDB, with nothing lost and no guesswork about what to do next.
@@ -36,7 +36,7 @@ WORKFLOW OVERVIEW:
 """
 
 
-class FriendlyGroup(click.Group):
+class FriendlyGroup(LazyGroup):
     """Turns expected failures into one line on stderr and a non-zero exit, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -44,10 +44,14 @@ class FriendlyGroup(click.Group):
             return super().invoke(ctx)
         except VoyagerError as exc:
             _fail(str(exc), 1)
-        except psycopg.Error as exc:
-            _fail(f"database error: {one_line(exc)}", 1)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except Exception as exc:
+            # Only a command that talked to a database has imported psycopg.
+            psycopg = sys.modules.get("psycopg")
+            if psycopg is not None and isinstance(exc, psycopg.Error):
+                _fail(f"database error: {one_line(exc)}", 1)
+            raise
 
 
 def _fail(message: str, code: int) -> None:
@@ -66,19 +70,34 @@ def cli(ctx: click.Context) -> None:
         run_app()
 
 
-def _register() -> None:
-    from .demo import demo
-    from .locate import locate
+def _migrate() -> click.Command:
     from .migrate import migrate
     from .steps import register_step_commands
 
     register_step_commands()
-    cli.add_command(migrate)
-    cli.add_command(demo)
-    cli.add_command(locate)
+    return migrate
 
 
-_register()
+def _assessment() -> click.Command:
+    from .assessment import assessment
+
+    return assessment
+
+
+def _demo() -> click.Command:
+    from .demo import demo
+
+    return demo
+
+
+def _locate() -> click.Command:
+    from .locate import locate
+
+    return locate
+
+
+for _name, _factory in (("migrate", _migrate), ("assessment", _assessment), ("demo", _demo), ("locate", _locate)):
+    cli.add_lazy(_name, _factory)
 
 
 def main() -> None:

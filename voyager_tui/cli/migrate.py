@@ -16,6 +16,7 @@ from ..engine.connections import ConnectionParams, connect_pg
 from ..engine.models import MigrationSnapshot
 from ..engine.next_step import NextStep, next_step
 from ..engine.paths import app_paths
+from ..engine.phases import Phase
 from ..engine.registration import InitRequest, init_migration
 from ..engine.secrets import DbRole
 from ..engine.sources import SourceType
@@ -103,6 +104,8 @@ def print_json(data: Any) -> None:
 @click.option("--source-ssl-mode", type=SSL_MODES, default="prefer", show_default=True)
 @click.option("--export-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where exported files go on this machine (default: under the data dir, see `voyager-tui locate`).")
+@click.option("--assessment-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Attach a standalone assessment of this source (its report is stored in the target).")
 @target_options
 @json_option
 def init_cmd(**kw: Any) -> None:
@@ -121,7 +124,8 @@ def init_cmd(**kw: Any) -> None:
     export_dir = kw["export_dir"] or paths.migrations_dir / kw["migration_name"]
     record = init_migration(
         InitRequest(migration_name=kw["migration_name"], source_type=source_type, source=source,
-                    source_schemas=schemas, target=target, export_dir=export_dir.expanduser().resolve()),
+                    source_schemas=schemas, target=target, export_dir=export_dir.expanduser().resolve(),
+                    assessment_dir=kw["assessment_dir"].expanduser().resolve() if kw["assessment_dir"] else None),
         prompt=tty_prompt,
     )
     from ..engine.config import remember_target
@@ -137,6 +141,9 @@ def init_cmd(**kw: Any) -> None:
     out.print(Text.assemble(("✓ ", "green"), "Migration ", (record.migration_name, "bold"),
                             f" registered in {target.label}"))
     out.print(f"  uuid {record.migration_uuid}; source {record.source_db_version} ({record.source_db_identifier})")
+    attached = snap.phase(Phase.ASSESSMENT).metadata.get("summary") if kw["assessment_dir"] else None
+    if attached:
+        out.print(f"  assessment attached: {attached}")
     out.print()
     out.print(next_step_text(step))
 

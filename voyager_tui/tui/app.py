@@ -10,7 +10,9 @@ from uuid import UUID
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
+from ..engine.assessment.report_model import AssessmentReport
 from ..engine.config import AppConfig, load_config
 from ..engine.connections import ConnectionParams
 from ..engine.errors import VoyagerError
@@ -154,6 +156,11 @@ class VoyagerApp(App[None]):
 
         self.push_screen(MigrationScreen(key, uid))
 
+    def open_assessment(self, assessment_dir: Path) -> None:
+        from .screens.report_viewer import ReportViewerScreen
+
+        self.push_screen(ReportViewerScreen(assessment_dir))
+
     def password_for(self, key: str) -> str | None:
         return self._passwords.get(key)
 
@@ -178,6 +185,27 @@ class VoyagerApp(App[None]):
                 self.poll_now(key)
 
         self.push_screen(PasswordScreen(f"target {key}"), got)
+
+
+class ReportViewerApp(App[None]):
+    """Only the report viewer of one assessment dir: what `voyager-tui assessment view` serves to a browser."""
+
+    TITLE = "voyager-tui assessment"
+    CSS_PATH = styles_path()
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("ctrl+q", "quit", "Quit", id="quit_app", show=False, priority=True),
+    ]
+
+    def __init__(self, assessment_dir: Path, report: AssessmentReport | None = None) -> None:
+        super().__init__()
+        self.assessment_dir = assessment_dir
+        self.report = report
+
+    def get_default_screen(self) -> Screen[None]:
+        from .screens.report_viewer import ReportViewerScreen
+
+        return ReportViewerScreen(self.assessment_dir, self.report)
 
 
 def run_app(targets: list[ConnectionParams] | None = None, open_migration: str | None = None) -> None:

@@ -18,6 +18,8 @@ from ..errors import VoyagerError
 from . import layout
 from .layout import CsvSpec, SourceDbType
 
+IOPS_MEASUREMENTS = ("initial", "final")
+
 
 class _Row(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -71,6 +73,13 @@ class IopsRow(_Row):
     seq_reads: int | None = None
     row_writes: int | None = None
     measured_at: datetime | None = None
+
+    @field_validator("measurement")
+    @classmethod
+    def _known_measurement(cls, value: str) -> str:
+        if value not in IOPS_MEASUREMENTS:
+            raise ValueError(f"must be one of {', '.join(IOPS_MEASUREMENTS)}, not {value!r}")
+        return value
 
 
 class ColumnRow(_Row):
@@ -169,7 +178,8 @@ def _rows(path: Path, spec: CsvSpec) -> Iterator[tuple[int, dict[str, str]]]:
     if not path.is_file():
         raise VoyagerError(f"{path} is missing ({spec.purpose})")
     with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
+        # strict: a file cut inside a quoted value is an error, not a silently shortened last value.
+        reader = csv.reader(fh, strict=True)
         try:
             header = next(reader, None)
             if header is None:
@@ -188,15 +198,26 @@ def _rows(path: Path, spec: CsvSpec) -> Iterator[tuple[int, dict[str, str]]]:
                                        "(truncated or malformed CSV)")
                 yield line, dict(zip(header, values, strict=True))
         except csv.Error as exc:
-            raise VoyagerError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from None
+            hint = " (the file ends inside a quoted value: truncated?)" if "unexpected end of data" in str(exc) else ""
+            raise VoyagerError(f"{path}:{reader.line_num}: malformed CSV: {exc}{hint}") from None
         except UnicodeDecodeError:
             raise VoyagerError(f"{path}: not UTF-8 text") from None
 
 
 def read_collection_info(path: Path) -> CollectionInfo:
-    values = {r["key"]: r["value"] for _line, r in _rows(path, layout.COLLECTION)}
+    lines: dict[str, int] = {}
+    values: dict[str, str] = {}
+    for line, r in _rows(path, layout.COLLECTION):
+        key = r["key"].strip()
+        if key in values:
+            raise VoyagerError(f"{path}:{line}: the key {key} appears twice (first on line {lines[key]})")
+        lines[key], values[key] = line, r["value"]
     if "source_db_type" not in values:
         raise VoyagerError(f"{path}: the key source_db_type is missing")
+    kinds = [t.value for t in SourceDbType]
+    if values["source_db_type"] not in kinds:
+        raise VoyagerError(f"{path}:{lines['source_db_type']}: source_db_type {values['source_db_type']!r} is not "
+                           f"one of {', '.join(kinds)}")
     data: dict[str, Any] = {k: (v if v != "" else None) for k, v in values.items()}
     data["schemas"] = [s for s in (values.get("schemas") or "").split("|") if s]
     data.setdefault("layout_version", layout.LAYOUT_VERSION)
@@ -204,7 +225,9 @@ def read_collection_info(path: Path) -> CollectionInfo:
         return CollectionInfo.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        raise VoyagerError(f"{path}: key {'.'.join(str(p) for p in err['loc'])}: {err['msg']}") from None
+        key = ".".join(str(p) for p in err["loc"])
+        where = f"{path}:{lines[key]}" if key in lines else str(path)
+        raise VoyagerError(f"{where}: key {key}: {err['msg']}") from None
 
 
 def read_metadata(metadata_dir: Path) -> Metadata:
@@ -230,5 +253,17 @@ def read_metadata(metadata_dir: Path) -> Metadata:
         column_statistics=rows(layout.COLUMN_STATISTICS, ColumnStatRow),
         query_stats=rows(layout.QUERY_STATS, QueryStatRow),
         notes=rows(layout.COLLECTION_NOTES, NoteRow),
-        schema_ddl=ddl_path.read_text(encoding="utf-8") if ddl_path.exists() else None,
+        schema_ddl=_read_ddl(ddl_path),
     )
+
+
+def _read_ddl(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise VoyagerError(f"{path}:{line}: not UTF-8 text") from None
+    except OSError as exc:
+        raise VoyagerError(f"cannot read {path}: {exc.strerror or exc}") from None

@@ -194,9 +194,11 @@ def _strip_log_prefix(line: str) -> str:
 class EmbeddedPostgres:
     """One PostgreSQL cluster under `base`: `pgdata/` (the cluster), `run/` (its socket) and `postgres.log`."""
 
-    def __init__(self, base: Path, *, bin_dir: Path | None = None) -> None:
+    def __init__(self, base: Path, *, bin_dir: Path | None = None, extra_options: list[str] | None = None) -> None:
         self.base = base.expanduser().absolute()
         self._bin_dir = bin_dir
+        self.extra_options = list(extra_options or [])
+        """Server settings as name=value, passed as -c at start (e.g. shared_preload_libraries=pg_stat_statements)."""
 
     @property
     def pgdata(self) -> Path:
@@ -284,6 +286,8 @@ class EmbeddedPostgres:
             "-c",
             "full_page_writes=off",
         ]
+        for option in self.extra_options:
+            server_options += ["-c", option]
         log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         rc, output = self._run(
             [

@@ -104,6 +104,12 @@ def split_dump(dump: str) -> list[DumpEntry]:
     return entries
 
 
+def manifest_objects(entries: list[DumpEntry]) -> list[SchemaObject]:
+    """Dump entries as manifest objects (pg_dump's kind mapped to the manifest's type names)."""
+    return [SchemaObject(type=_MANIFEST_TYPE.get(e.type, e.type), schema=e.schema or None, name=e.name,
+                         file=file_for_type(e.type), sql=e.sql) for e in entries]
+
+
 def _clean_body(body: str) -> str:
     lines = body.strip("\n").splitlines()
     # Only trailing lines are dropped: a function body may well contain a line starting with SET.
@@ -188,8 +194,7 @@ class ExportSchemaStep(PostgresStep):
         raw.unlink()
 
         entries = _with_extensions(split_dump(dump), extension_sql)
-        objects = [SchemaObject(type=_MANIFEST_TYPE.get(e.type, e.type), schema=e.schema or None, name=e.name,
-                                file=file_for_type(e.type), sql=e.sql) for e in entries]
+        objects = manifest_objects(entries)
         manifest = SchemaManifest(source_version=source_version, objects=objects)
         files = self._write_files(schema_dir, dump, manifest, [e.type for e in entries])
 

@@ -101,3 +101,51 @@ def _plpgsql_expr_sql(query: str, parse_mode: int) -> str:
         if m:
             query = m.group(1)
     return f"SELECT {query}"
+
+
+# ---- query texts (pg_stat_statements): the assessment's entry points ----------------------------------------
+
+_SAVEPOINT_KINDS = frozenset({"TRANS_STMT_SAVEPOINT", "TRANS_STMT_ROLLBACK_TO", "TRANS_STMT_RELEASE"})
+
+
+class QueryText:
+    """One parsed query text: the catalogued constructs in it and the relations it reads or writes.
+
+    Raises ValueError when the text does not parse (pg_stat_statements truncates long texts)."""
+
+    def __init__(self, sql: str) -> None:
+        from pglast import parse_sql
+        from pglast.parser import ParseError, fingerprint
+
+        from .pgnodes import iter_nodes
+
+        try:
+            trees = parse_sql(sql)
+            self.fingerprint: str = fingerprint(sql)
+        except ParseError as exc:
+            raise ValueError(str(exc)) from None
+        found: list[tuple[str, dict[str, str]]] = []
+        relations: list[tuple[str | None, str]] = []
+        ctes: set[str] = set()
+        for raw in trees:
+            for node in iter_nodes(raw.stmt):
+                kind = type(node).__name__
+                found += _query_construct(node)
+                if kind == "TransactionStmt" and _enum_name(node.kind) in _SAVEPOINT_KINDS:
+                    # A live-migration caveat rather than a construct: only query texts can show it.
+                    found.append(("SAVEPOINT_USAGE", {}))
+                elif kind == "RangeVar":
+                    relations.append((node.schemaname, node.relname))
+                elif kind == "CommonTableExpr":
+                    ctes.add(node.ctename)
+        if _has_non_decimal_literal(sql):
+            found.append(("NON_DECIMAL_INTEGER_LITERAL", {}))
+        seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+        self.issues: list[tuple[str, dict[str, str]]] = []
+        for issue_type, details in found:
+            key = (issue_type, tuple(sorted(details.items())))
+            if key not in seen:
+                seen.add(key)
+                self.issues.append((issue_type, details))
+        self.relations: list[tuple[str | None, str]] = [
+            (schema, name) for schema, name in relations if schema is not None or name not in ctes]

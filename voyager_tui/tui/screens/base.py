@@ -27,6 +27,8 @@ class LiveScreen(Screen[None]):
 
     def on_mount(self) -> None:
         # Textual runs the subclass's on_mount (which builds tables) before this one.
+        if not self.query(TargetBanner):
+            return  # already torn down (the app closed right after pushing it): nothing to render into
         self.ready = True
         self.refresh_view()
 
