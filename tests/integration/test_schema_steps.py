@@ -179,8 +179,9 @@ def test_export_import_finalize_round_trip(dbs: Callable[..., dict[str, Any]]) -
     final = run_step(p["target"], p["mid"], Phase.FINALIZE_SCHEMA,
                      options=p["opts"] | {"parallel_jobs": 3, "maintenance_work_mem": "256MB"})
     assert final.metadata["failed"] == 0, final.metadata
-    assert {"customers_name_idx", "orders_open_idx", "events_ts_idx", "parts_id_idx", "parts_1_id_idx", "customers_pkey",
-            "customers_email_key", "Orders_pkey", "parts_pkey", "parts_1_pkey"} == index_names(p["target"])
+    assert {"customers_name_idx", "orders_open_idx", "events_ts_idx", "parts_id_idx", "parts_1_id_idx",
+            "customers_pkey", "customers_email_key", "Orders_pkey", "parts_pkey", "parts_1_pkey"} == index_names(
+        p["target"])
     assert query(p["target"], "SELECT pg_get_expr(indpred, indrelid) IS NOT NULL FROM pg_index "
                               "WHERE indexrelid = '\"Sales Ünï\".orders_open_idx'::regclass") == [(True,)]
     cons = constraints(p["target"])
