@@ -22,11 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import pg_params  # noqa: E402
+from tests.tui.assessment_fixture import write_fixture_assessment  # noqa: E402
 from tests.tui.fixture_target import AS_OF, SHOP, build_fixture_target  # noqa: E402
+from voyager_tui.engine.assessment.registry import default_assessment_dir  # noqa: E402
 from voyager_tui.engine.config import AppConfig  # noqa: E402
 from voyager_tui.tui.app import VoyagerApp  # noqa: E402
 
 OUT = ROOT / "screenshots"
+ASSESSMENT = "shop-assessment"  # under the data dir, once main() has set VOYAGER_TUI_HOME
 SIZE = (110, 42)
 
 
@@ -47,6 +50,14 @@ async def shoot(target, name: str, steps: list[str]) -> Path:
         if "tables" in steps:
             await pilot.press("t")
             await settle(lambda: app.screen.query("#tables") and app.screen.query_one("#tables").row_count)
+        if "assessment" in steps:
+            app.open_assessment(default_assessment_dir(ASSESSMENT))
+            await settle(lambda: type(app.screen).__name__ == "ReportViewerScreen")
+        if "issues" in steps:
+            await pilot.press("2")
+        if "wizard" in steps:
+            await pilot.press("n")
+            await settle(lambda: type(app.screen).__name__ == "AssessmentWizardScreen")
         if "history" in steps:
             await pilot.press("h")
             await settle(lambda: app.screen.query("#events") and app.screen.query_one("#events").row_count)
@@ -70,12 +81,16 @@ def to_png(svg: Path) -> None:
 def main() -> None:
     os.environ["TZ"] = "UTC"
     time.tzset()
+    # A private data dir holding one fixture assessment, so Home and the viewer look the same on every machine.
+    os.environ["VOYAGER_TUI_HOME"] = tempfile.mkdtemp(prefix="vt-shots-")
+    write_fixture_assessment(default_assessment_dir(ASSESSMENT))
     OUT.mkdir(exist_ok=True)
     with psycopg.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres", autocommit=True) as admin:
         target = build_fixture_target(admin, pg_params())
         try:
             for name, steps in (("home", []), ("migration", ["open"]), ("history", ["open", "history"]),
-                                ("tables", ["open", "tables"])):
+                                ("tables", ["open", "tables"]), ("assessment-wizard", ["wizard"]),
+                                ("assessment-report", ["assessment"]), ("assessment-issues", ["assessment", "issues"])):
                 svg = asyncio.run(shoot(target, name, steps))
                 to_png(svg)
                 print(f"wrote {svg}")
