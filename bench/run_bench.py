@@ -223,6 +223,10 @@ def main() -> None:
     ap.add_argument("--cases", default="", help="Run only the cases whose name contains one of these "
                                                 "comma-separated words (for quick iterations; ratios need all).")
     args = ap.parse_args()
+    # An installed voyager-tui runs from bytecode (pip and uv compile it at install). This checkout's own modules are
+    # an editable install, and with PYTHONDONTWRITEBYTECODE set (as on these machines) every process would compile
+    # them from source again: compile them once, as an install would.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "voyager_tui")], check=True)
     base = Path(tempfile.mkdtemp(prefix="vt-bench-"))
     base.chmod(0o755)  # as root the servers run as `postgres`, which must reach their directories
     if server_dir_for(base) != base:
