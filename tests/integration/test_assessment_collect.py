@@ -174,7 +174,21 @@ def test_password_from_the_environment_goes_nowhere(source: ConnectionParams, tm
                              env={"SOURCE_DB_PASSWORD": secret})
     assert code == 0, err
     files = [p for p in (tmp_path / "a").rglob("*") if p.is_file()]
-    assert len(files) == len(layout.CSV_FILES) + 1
+    assert len(files) == len(layout.CSV_FILES) + 2  # the CSVs, schema.sql and how the source was reached
     for path in files:
         assert secret not in path.read_text(encoding="utf-8"), path
     assert secret not in out and secret not in err
+    # "start a migration from this assessment" can name the source exactly
+    from voyager_tui.engine.assessment.source_ref import read_source_ref
+    from voyager_tui.tui.screens.report_viewer import migrate_init_command
+
+    assert read_source_ref(tmp_path / "a") == source.model_copy(update={"user": "postgres", "sslmode": "disable"})
+    command = migrate_init_command(load_report_for(tmp_path / "a"), tmp_path / "a", read_source_ref(tmp_path / "a"))
+    assert f"--source-db-host {source.host} --source-db-port {source.port}" in command
+    assert "<source-host>" not in command
+
+
+def load_report_for(assessment_dir: Path) -> Any:
+    from voyager_tui.engine.assessment.report import generate_report
+
+    return generate_report(assessment_dir)

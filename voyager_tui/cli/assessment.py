@@ -6,8 +6,6 @@ commands live in their own modules and are added with `assessment.add_command(..
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -131,8 +129,7 @@ def run_cmd(**kw: Any) -> None:
 
 def _run_live(params: ConnectionParams, schemas: list[str], assessment_dir: Path, iops_interval: float,
               statement_timeout: float) -> None:
-    from ..engine.assessment.collect_pg import APPLICATION_NAME, collect_postgresql
-    from ..engine.assessment.ingest import ingest_metadata
+    from ..engine.assessment.collect_pg import APPLICATION_NAME, collect_into
     from ..engine.connections import connect_pg
     from ..engine.secrets import DbRole
 
@@ -141,22 +138,13 @@ def _run_live(params: ConnectionParams, schemas: list[str], assessment_dir: Path
     with connect_pg(params, DbRole.SOURCE, prompt=tty_prompt, application_name=APPLICATION_NAME) as conn:
         password = conn.info.password or None
     out.print(f"Collecting {', '.join(schemas)} from {params.label} (IOPS window {iops_interval:g} s)")
-    adir = AssessmentDir(assessment_dir)
-    try:
-        adir.create()
-        work = Path(tempfile.mkdtemp(prefix=".collect-", dir=adir.root))
-    except OSError as exc:
-        raise VoyagerError(f"cannot create the assessment dir {assessment_dir}: {exc.strerror or exc}") from None
 
     def progress(text: str, index: int, total: int) -> None:
         out.print(f"  [{index}/{total}] {text}")
 
-    try:
-        collect_postgresql(params, password, schemas, work, iops_interval=iops_interval,
-                           statement_timeout_s=statement_timeout, progress=progress)
-        md = ingest_metadata(adir.root, work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    md = collect_into(assessment_dir, params, password, schemas, iops_interval=iops_interval,
+                      statement_timeout_s=statement_timeout, progress=progress)
+    adir = AssessmentDir(assessment_dir)
     _print_summary(md, adir, "collected")
 
 

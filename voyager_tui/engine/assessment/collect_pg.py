@@ -7,7 +7,9 @@ collected_at, collector and the counters). pg_dump --schema-only runs while the 
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +25,8 @@ from ..errors import StepCancelled, VoyagerError, one_line
 from ..pipeline.export_schema import check_pg_dump, first_error_line, schema_pattern, tool_major
 from ..secrets import DbRole
 from . import layout
+from .layout import AssessmentDir
+from .metadata import Metadata
 from .sql import MARKER, pg_plan
 from .sql.pg_plan import Step
 
@@ -185,6 +189,33 @@ def collect_postgresql(params: ConnectionParams, password: str | None, schemas: 
 
 def _millis(seconds: float) -> int:
     return max(1, round(seconds * 1000))
+
+
+def collect_into(assessment_dir: Path, params: ConnectionParams, password: str | None, schemas: list[str], *,
+                 iops_interval: float = 60.0, statement_timeout_s: float = 60.0,
+                 progress: Callable[[str, int, int], None] | None = None,
+                 cancel: threading.Event | None = None) -> Metadata:
+    """Collect beside the assessment dir's metadata, then let ingest check it and swap it in: an earlier set is
+    replaced whole or not at all. Also records how the source was reached (no password) for the migrate command."""
+    from .ingest import ingest_metadata
+    from .source_ref import write_source_ref
+
+    adir = AssessmentDir(assessment_dir)
+    try:
+        adir.create()
+        work = Path(tempfile.mkdtemp(prefix=".collect-", dir=adir.root))
+    except OSError as exc:
+        raise VoyagerError(f"cannot create the assessment dir {assessment_dir}: {exc.strerror or exc}") from None
+    try:
+        collect_postgresql(params, password, schemas, work, iops_interval=iops_interval,
+                           statement_timeout_s=statement_timeout_s, progress=progress, cancel=cancel)
+        if cancel is not None and cancel.is_set():
+            raise StepCancelled("cancelled")
+        metadata = ingest_metadata(adir.root, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    write_source_ref(adir.root, params)
+    return metadata
 
 
 def _number(value: float) -> str:

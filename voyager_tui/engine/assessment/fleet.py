@@ -9,8 +9,6 @@ matrix (JSON) and the consolidated report (HTML), also when some databases faile
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import threading
 import time
 import traceback
@@ -23,7 +21,7 @@ from pathlib import Path
 import psycopg
 
 from ..errors import StepCancelled, VoyagerError, one_line
-from .collect_pg import Progress, collect_postgresql
+from .collect_pg import Progress, collect_into
 from .fleet_config import ClusterConfig, FleetConfig, resolve_password
 from .fleet_report import Assessed, Failed, FleetMatrix, FleetOutputs, Outcome, build_matrix, write_fleet_outputs
 from .ingest import ingest_metadata
@@ -83,17 +81,9 @@ def assess_database(cluster: ClusterConfig, assessment_dir: Path, *, cancel: thr
             raise VoyagerError(f"{cluster.metadata_dir} holds {found.value} metadata, but the fleet file says "
                                f"source-db-type {cluster.source_db_type.value}")
     elif cluster.source_db_type is SourceDbType.POSTGRESQL:
-        # Collected beside the metadata dir, then checked and swapped in by ingest, as `assessment run` does: a
-        # collection that fails half-way never leaves a half-written metadata dir.
-        work = Path(tempfile.mkdtemp(prefix=".collect-", dir=ad.root))
-        try:
-            collect_postgresql(cluster.connection_params(), resolve_password(cluster.password),
-                               cluster.schema_list(), work, iops_interval=cluster.iops_interval or 60.0,
-                               statement_timeout_s=cluster.statement_timeout or 60.0, progress=collect_progress,
-                               cancel=cancel)
-            ingest_metadata(ad.root, work)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        collect_into(ad.root, cluster.connection_params(), resolve_password(cluster.password), cluster.schema_list(),
+                     iops_interval=cluster.iops_interval or 60.0, statement_timeout_s=cluster.statement_timeout or 60.0,
+                     progress=collect_progress, cancel=cancel)
     else:
         raise VoyagerError(f"live collection from {cluster.source_db_type.value} is not supported yet: run the "
                            "scripts from `voyager-tui assessment generate-scripts` and set metadata-dir")
@@ -112,7 +102,7 @@ def _clear_previous(ad: AssessmentDir, *, keep_metadata: bool) -> None:
     the metadata stays when it is the very dir the fleet file points at."""
     stale = [] if keep_metadata else [ad.metadata / spec.name for spec in CSV_FILES] + [ad.metadata / SCHEMA_DDL]
     stale += [ad.report_json, ad.report_html, ad.cluster_recommendations,
-              ad.sizing_details, ad.fleet / ERROR_FILE]
+              ad.sizing_details, ad.source_ref, ad.fleet / ERROR_FILE]
     for path in stale:
         path.unlink(missing_ok=True)
 

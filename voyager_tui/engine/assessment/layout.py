@@ -136,6 +136,11 @@ class AssessmentDir:
         return self.reports / "assessment_report.html"
 
     @property
+    def source_ref(self) -> Path:
+        """How a live collection reached the source (source_ref.py); absent for script-collected metadata."""
+        return self.root / "source.json"
+
+    @property
     def cluster_recommendations(self) -> Path:
         return self.sizing / "cluster_recommendations.json"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,22 +116,14 @@ class AssessmentProgress(Message):
 def run_assessment(request: RunRequest, password: str | None, cancel: threading.Event,
                    progress: Callable[[str, int | None, int | None], None]) -> AssessmentReport:
     """Collect, ingest and report; blocking, meant for a worker thread."""
-    from ...engine.assessment.collect_pg import collect_postgresql
-    from ...engine.assessment.ingest import ingest_metadata
+    from ...engine.assessment.collect_pg import collect_into
     from ...engine.assessment.report import generate_report
 
     created = not request.assessment_dir.exists()
-    adir = AssessmentDir(request.assessment_dir).create()
-    # Collect beside the metadata and let ingest swap it in: an earlier set is replaced whole or not at all, and
-    # no file of an earlier run (say query-stats.csv) survives next to a new one.
-    work = Path(tempfile.mkdtemp(prefix=".collect-", dir=adir.root))
+    adir = AssessmentDir(request.assessment_dir)
     try:
-        collect_postgresql(request.params, password, list(request.schemas), work,
-                           iops_interval=request.iops_interval, progress=progress, cancel=cancel)
-        if cancel.is_set():
-            raise StepCancelled("the assessment was cancelled")
-        progress("Checking the collected metadata", None, None)
-        ingest_metadata(adir.root, work)
+        collect_into(adir.root, request.params, password, list(request.schemas),
+                     iops_interval=request.iops_interval, progress=progress, cancel=cancel)
         if cancel.is_set():
             raise StepCancelled("the assessment was cancelled")
         progress("Building the report", None, None)
@@ -141,8 +132,6 @@ def run_assessment(request: RunRequest, password: str | None, cancel: threading.
         if created:  # a dir this run made holds nothing worth keeping; one that existed is left as it was
             shutil.rmtree(adir.root, ignore_errors=True)
         raise
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     remember_assessment(adir.root)
     return report
 

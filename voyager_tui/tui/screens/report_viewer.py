@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static, Tab
 from textual.worker import Worker, WorkerState
 
 from ...engine.assessment.report_model import AssessmentIssue, AssessmentReport, Sizing
+from ...engine.assessment.source_ref import read_source_ref
 from ...engine.connections import ConnectionParams
 from ...engine.errors import VoyagerError, one_line
 from ...engine.schema.issue_types import CATEGORY_TITLES, Category, Impact
@@ -309,7 +310,8 @@ class ReportViewerScreen(Screen[None]):
         super().__init__()
         self.assessment_dir = assessment_dir
         self.report = report
-        self.source = source
+        # From the wizard, or recorded by a live collection (never with a password).
+        self.source = source or read_source_ref(assessment_dir)
         self.text_filter = ""
         self.category_filter: Category | None = None
         self.impact_filter: Impact | None = None
