@@ -16,7 +16,7 @@ from voyager_tui.engine.state_schema import CURRENT_VERSION, ensure_schema, inst
 from voyager_tui.engine.state_store import StateStore
 
 TABLES = {"schema_version", "migrations", "migration_state", "reports", "table_progress", "events", "runner_leases",
-          "export_chunks", "import_batches"}
+          "export_chunks", "import_batches", "suggestions"}
 
 
 def tables(conn) -> set[str]:

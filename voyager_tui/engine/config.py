@@ -30,6 +30,17 @@ class TargetProfile(ConnectionParams):
         return cls(name=name or params.label, **params.model_dump())
 
 
+class AiSettings(BaseModel):
+    """Where the optional LLM provider lives. The API key is never stored here (env or keyring, see ai/ai_config.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint: str = ""
+    """Base URL of an OpenAI-compatible API, e.g. https://api.openai.com/v1; empty = not configured."""
+    model: str = ""
+    """Model name sent with every request; empty = not configured."""
+
+
 class AppConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -38,6 +49,7 @@ class AppConfig(BaseModel):
     """Seconds between two reads of a target's state by the TUI."""
     keymap: dict[str, str] = Field(default_factory=dict)
     """Binding id -> keys, e.g. {"run_next_step" = "r"}; ids are listed in docs/reference/configuration.md."""
+    ai: AiSettings = Field(default_factory=AiSettings)
 
 
 def load_config(paths: AppPaths) -> AppConfig:

@@ -146,6 +146,38 @@ UPGRADES: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        4,
+        "AI suggestions with validation evidence and review decisions",
+        [
+            # One row per suggestion; a suggestion made outside a migration (ai convert --schema-file) has no
+            # migration_uuid. Decisions are audit records: who and when, never overwritten silently.
+            """CREATE TABLE IF NOT EXISTS ybvoyager.suggestions (
+                suggestion_id UUID PRIMARY KEY,
+                migration_uuid UUID REFERENCES ybvoyager.migrations(migration_uuid),
+                object_type TEXT NOT NULL,
+                object_name TEXT NOT NULL,
+                issue_type TEXT NOT NULL,
+                original_sql TEXT NOT NULL,
+                suggested_sql TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                caveats JSONB NOT NULL DEFAULT '[]'::jsonb,
+                provider TEXT NOT NULL,
+                model TEXT,
+                validation_status TEXT NOT NULL DEFAULT 'PENDING'
+                    CHECK (validation_status IN ('PENDING', 'VALID', 'INVALID')),
+                validation_evidence TEXT NOT NULL DEFAULT '',
+                decision TEXT NOT NULL DEFAULT 'PENDING' CHECK (decision IN ('PENDING', 'ACCEPTED', 'REJECTED')),
+                decided_by TEXT,
+                decided_at TIMESTAMPTZ,
+                edited BOOLEAN NOT NULL DEFAULT FALSE,
+                created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )""",
+            """CREATE INDEX IF NOT EXISTS idx_suggestions_migration
+                   ON ybvoyager.suggestions (migration_uuid, created_at)""",
+        ],
+    ),
 ]
 CURRENT_VERSION = UPGRADES[-1][0]
 
