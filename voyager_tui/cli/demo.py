@@ -39,7 +39,13 @@ def demo(reset: bool, no_tui: bool, stop: bool) -> None:
 
     def exit_on_signal(signum: int, _frame: object) -> None:
         received.append(signum)
-        raise SystemExit(128 + signum)
+        if signum == signal.SIGHUP:
+            # The terminal is gone: unwinding through the UI would write to it and can hang or spin there, so stop
+            # the server and leave right here.
+            if env.started_here:
+                env.server.stop()
+            os._exit(128 + signum)
+        raise SystemExit(128 + signum)  # a kill with the terminal still there: restore it on the way out
 
     for sig in (signal.SIGHUP, signal.SIGTERM):
         signal.signal(sig, exit_on_signal)

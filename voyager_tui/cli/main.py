@@ -90,13 +90,20 @@ def _demo() -> click.Command:
     return demo
 
 
+def _ai() -> click.Command:
+    from .ai import ai
+
+    return ai
+
+
 def _locate() -> click.Command:
     from .locate import locate
 
     return locate
 
 
-for _name, _factory in (("migrate", _migrate), ("assessment", _assessment), ("demo", _demo), ("locate", _locate)):
+for _name, _factory in (("migrate", _migrate), ("assessment", _assessment), ("demo", _demo), ("ai", _ai),
+                       ("locate", _locate)):
     cli.add_lazy(_name, _factory)
 
 

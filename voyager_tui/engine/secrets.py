@@ -33,7 +33,7 @@ def keyring_available() -> tuple[bool, str]:
     """Whether a real keyring backend is present, and a sentence saying which (or why not)."""
     try:
         import keyring
-        from keyring.backends import fail
+        from keyring.backends import fail, null
     except Exception as exc:  # keyring is a dependency, but a broken install must not crash us
         return False, f"keyring unusable: {exc}"
     try:
@@ -44,6 +44,8 @@ def keyring_available() -> tuple[bool, str]:
         return False, (
             "no OS keyring backend (headless Linux has none; set PYTHON_KEYRING_BACKEND to choose one)"
         )
+    if isinstance(backend, null.Keyring):  # accepts a password and throws it away
+        return False, "the keyring backend is the null one (PYTHON_KEYRING_BACKEND): it stores nothing"
     return True, f"keyring backend: {type(backend).__module__}.{type(backend).__name__}"
 
 

@@ -54,6 +54,7 @@ class MigrationScreen(MigrationLiveScreen):
         Binding("c", "copy_command", "Copy command", id="copy_command"),
         Binding("h", "show_history", "History", id="show_history"),
         Binding("t", "show_tables", "Tables", id="show_tables"),
+        Binding("s", "review_suggestions", "AI suggestions", id="review_suggestions"),
         Binding("x", "cancel_step", "Cancel step", id="cancel_step"),
         Binding("escape", "back", "Back", id="back"),
     ]
@@ -62,6 +63,8 @@ class MigrationScreen(MigrationLiveScreen):
         super().__init__(target_key, migration_uuid)
         self.step: NextStep | None = None
         self._cancel: threading.Event | None = None
+        self.has_suggestions = False
+        """Whether ybvoyager.suggestions holds any for this migration: the `s` key is shown only then."""
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -83,6 +86,32 @@ class MigrationScreen(MigrationLiveScreen):
         table = self.query_one("#phases", DataTable)
         for col in ("Phase", "Status", "Progress", "Duration", "Started"):
             table.add_column(col, key=col)
+        self._check_suggestions()
+
+    def on_screen_resume(self) -> None:
+        # Textual also runs LiveScreen.on_screen_resume (handlers run for each class in the MRO).
+        self._check_suggestions()
+
+    def _check_suggestions(self) -> None:
+        self.run_worker(self._count_suggestions, thread=True, group="suggestions-check", exclusive=True,
+                        exit_on_error=False, name="count suggestions")
+
+    def _count_suggestions(self) -> None:
+        from ...engine.ai.store import list_suggestions
+        from ...engine.connections import connect_pg
+        from ...engine.secrets import DbRole
+
+        try:
+            with connect_pg(self.vapp.targets[self.target_key], DbRole.TARGET,
+                            password=self.vapp.password_for(self.target_key)) as conn:
+                found = bool(list_suggestions(conn, self.migration_uuid))
+        except Exception:  # an unreachable or older target simply has no suggestions to review here
+            found = False
+        self.app.call_from_thread(self._set_has_suggestions, found)
+
+    def _set_has_suggestions(self, found: bool) -> None:
+        self.has_suggestions = found
+        self.refresh_bindings()
 
     @property
     def running(self) -> bool:
@@ -140,6 +169,8 @@ class MigrationScreen(MigrationLiveScreen):
             return True if self.step and self.step.argv else None
         if action == "cancel_step":
             return self.running
+        if action == "review_suggestions":
+            return self.has_suggestions
         return True
 
     def action_copy_command(self) -> None:
@@ -233,6 +264,11 @@ class MigrationScreen(MigrationLiveScreen):
         from .tables import TableProgressScreen
 
         self.app.push_screen(TableProgressScreen(self.target_key, self.migration_uuid))
+
+    def action_review_suggestions(self) -> None:
+        from .suggestions import SuggestionReviewScreen
+
+        self.app.push_screen(SuggestionReviewScreen(self.target_key, self.migration_uuid))
 
     def action_back(self) -> None:
         self.app.pop_screen()
