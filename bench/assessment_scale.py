@@ -12,6 +12,7 @@ before it, plus ANALYZE), then times `voyager-tui assessment run` (IOPS window 1
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -27,6 +28,8 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from run_bench import timed  # noqa: E402  (bench/ is on sys.path when this script runs)
 
 from voyager_tui.engine.demo.embedded_pg import EmbeddedPostgres, server_dir_for  # noqa: E402
 
@@ -47,17 +50,6 @@ def create_schema(conn: psycopg.Connection, tables: int) -> None:
         with conn.transaction():
             conn.execute(";\n".join(stmts))
     conn.execute("ANALYZE")
-
-
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{err[-2000:]}")
-    return elapsed, usage.ru_maxrss // 1024
 
 
 def main() -> None:
@@ -99,8 +91,6 @@ def main() -> None:
                 runs[name].append(secs)
                 rss[name] = max(rss[name], mem)
                 print(f"  {name} run {i + 1}: {secs:.2f}s, {mem} MiB", file=sys.stderr)
-            import json
-
             issues = len(json.loads((adir / "reports" / "assessment_report.json").read_text())["issues"])
     finally:
         server.destroy()

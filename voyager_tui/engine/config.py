@@ -10,7 +10,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .connections import ConnectionParams
-from .errors import ConfigError
+from .errors import ConfigError, first_error
 from .paths import AppPaths
 
 
@@ -62,9 +62,8 @@ def load_config(paths: AppPaths) -> AppConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise ConfigError(f"{file}: {where}: {first['msg']}") from None
+        where, msg = first_error(exc)
+        raise ConfigError(f"{file}: {where}: {msg}") from None
 
 
 def save_config(paths: AppPaths, config: AppConfig) -> Path:

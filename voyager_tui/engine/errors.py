@@ -1,5 +1,7 @@
 """Errors whose message is fit to show a user as one line, without a traceback."""
 
+from pydantic import ValidationError
+
 
 class VoyagerError(Exception):
     """Base of every error the CLI prints as `error: <message>` and the TUI shows in place."""
@@ -47,3 +49,9 @@ def one_line(exc: BaseException) -> str:
         if line.strip():
             return line.strip()
     return type(exc).__name__
+
+
+def first_error(exc: ValidationError) -> tuple[str, str]:
+    """(dotted location, message) of a pydantic error's first problem: callers put them in their own one line."""
+    err = exc.errors()[0]
+    return ".".join(str(p) for p in err["loc"]), str(err["msg"])

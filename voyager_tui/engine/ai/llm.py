@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import VoyagerError
+from ..errors import VoyagerError, first_error
 from ..schema import catalog
 from .models import Problem, Suggestion
 
@@ -227,9 +227,8 @@ def parse_answer(content: str) -> LlmAnswer:
     try:
         return LlmAnswer.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"]) or "answer"
-        raise ValueError(f"does not match the schema: {where}: {first['msg']}") from None
+        where, msg = first_error(exc)
+        raise ValueError(f"does not match the schema: {where or 'answer'}: {msg}") from None
 
 
 def _message_content(raw: bytes, url: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from ..errors import VoyagerError
+from ..errors import VoyagerError, first_error
 from . import layout
 from .layout import CsvSpec, SourceDbType
 
@@ -168,9 +168,8 @@ def read_csv(path: Path, spec: CsvSpec, model: type[R]) -> list[R]:
         try:
             out.append(model.model_validate(row))
         except ValidationError as exc:
-            err = exc.errors()[0]
-            field = ".".join(str(p) for p in err["loc"])
-            raise VoyagerError(f"{path}:{line}: column {field}: {err['msg']}") from None
+            field, msg = first_error(exc)
+            raise VoyagerError(f"{path}:{line}: column {field}: {msg}") from None
     return out
 
 
@@ -224,10 +223,9 @@ def read_collection_info(path: Path) -> CollectionInfo:
     try:
         return CollectionInfo.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
+        key, msg = first_error(exc)
         where = f"{path}:{lines[key]}" if key in lines else str(path)
-        raise VoyagerError(f"{where}: key {key}: {err['msg']}") from None
+        raise VoyagerError(f"{where}: key {key}: {msg}") from None
 
 
 def read_metadata(metadata_dir: Path) -> Metadata:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from ..errors import VoyagerError, one_line
+from ..errors import VoyagerError, first_error, one_line
 from ..paths import app_paths
 from ..schema.issue_types import Impact
 from .layout import AssessmentDir
@@ -153,9 +153,8 @@ def read_entry(path: Path) -> AssessmentEntry:
                 return entry
             report = AssessmentReport.model_validate(data)
         except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"]) or "document"
-            entry.state, entry.problem = EntryState.BROKEN, f"unreadable report ({where}: {err['msg']})"
+            where, msg = first_error(exc)
+            entry.state, entry.problem = EntryState.BROKEN, f"unreadable report ({where or 'document'}: {msg})"
             return entry
         except json.JSONDecodeError as exc:
             entry.state = EntryState.BROKEN

@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ... import __version__
-from ..errors import VoyagerError
+from ..errors import VoyagerError, first_error
 from ..schema import catalog
 from ..schema.manifest import write_text_atomic
 from ..yb_versions import LATEST_STABLE, YBVersion
@@ -210,6 +210,5 @@ def load_report(assessment_dir: Path) -> AssessmentReport:
     try:
         return AssessmentReport.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "report"
-        raise VoyagerError(f"{path} is not a valid assessment report: {where}: {err['msg']}") from None
+        where, msg = first_error(exc)
+        raise VoyagerError(f"{path} is not a valid assessment report: {where or 'report'}: {msg}") from None
