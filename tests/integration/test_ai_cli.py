@@ -183,3 +183,88 @@ def test_configure_writes_endpoint_and_model_never_the_key(monkeypatch: pytest.M
     assert last.startswith("error: cannot store the API key:") and "VOYAGER_TUI_AI_API_KEY" in last
     assert "sk-other" not in paths.config_file.read_text()
     assert json.dumps(load_config(paths).ai.model) == '"tiny"'
+
+
+# The objects a YugabyteDB target rejected, as import schema would list them in failed.sql, on top of tables the
+# PostgreSQL target already has. The last one is deliberately wrong: its column does not exist in the target.
+DEPENDENCIES = [
+    SchemaObject(type="SCHEMA", name="app", file="schemas.sql", sql="CREATE SCHEMA app;"),
+    *[SchemaObject(type="TABLE", schema="app", name=name, file="tables.sql", sql=sql) for name, sql in [
+        ("events", "CREATE TABLE app.events (id int PRIMARY KEY, created_at timestamptz);"),
+        ("booking", "CREATE TABLE app.booking (room int, during tsrange);"),
+        ("rooms", "CREATE TABLE app.rooms (id int PRIMARY KEY, code text);"),
+        ("docs", "CREATE TABLE app.docs (id int, tsv tsvector, tags text[]);"),
+        ("plain", "CREATE TABLE app.plain (room int);"),
+    ]],
+]
+PROBLEMS: list[tuple[str, str, str, str, str]] = [  # type, name, file, SQL, the target's error
+    ("INDEX", "events_ts", "indexes.sql", "CREATE INDEX events_ts ON app.events USING brin (created_at);",
+     'index method "brin" not supported yet'),
+    ("INDEX", "booking_during", "indexes.sql", "CREATE INDEX booking_during ON app.booking USING gist (during);",
+     'index method "gist" not supported yet'),
+    ("INDEX", "rooms_code", "indexes.sql", "CREATE INDEX rooms_code ON app.rooms USING spgist (code);",
+     'index method "spgist" not supported yet'),
+    ("INDEX", "docs_search", "indexes.sql", "CREATE INDEX docs_search ON app.docs USING gin (tsv, tags);",
+     "access method \"ybgin\" does not support multicolumn indexes"),
+    ("TABLE", "big", "tables.sql", "CREATE TABLE app.big (id int PRIMARY KEY, v text) WITH (fillfactor = 70);",
+     'unrecognized parameter "fillfactor"'),
+    ("TABLE", "cache", "tables.sql", "CREATE UNLOGGED TABLE app.cache (k text PRIMARY KEY, v jsonb);",
+     "UNLOGGED database object not supported yet"),
+    ("TABLE", "orders", "tables.sql", "CREATE TABLE app.orders (id int PRIMARY KEY, qty int, price numeric, "
+     "total numeric GENERATED ALWAYS AS (qty * price) STORED);", "syntax error at or near \"STORED\""),
+    ("TABLE", "docs_by_body", "tables.sql", "CREATE TABLE app.docs_by_body (body jsonb PRIMARY KEY, n int);",
+     "PRIMARY KEY containing column of type 'jsonb' not yet supported"),
+    ("TABLE", "reservations", "tables.sql",
+     "CREATE TABLE app.reservations (room int, during tsrange, EXCLUDE USING gist (during WITH &&));",
+     "EXCLUDE constraint not supported yet"),
+    ("INDEX", "plain_during", "indexes.sql", "CREATE INDEX plain_during ON app.plain USING gist (during);",
+     'index method "gist" not supported yet'),
+]
+WRONG = "index app.plain_during"
+CREATED_NOW = {"big", "cache", "orders", "docs_by_body", "reservations"}
+
+
+def test_convert_a_failed_sql_with_many_problems_end_to_end(migration: dict[str, Any]) -> None:
+    target, schema_dir, mid = migration["target"], migration["schema_dir"], migration["mid"]
+    write_manifest(schema_dir / "objects.json", SchemaManifest(source_version="15", objects=DEPENDENCIES))
+    assert run_step(target, mid, Phase.IMPORT_SCHEMA, options=migration["opts"]).metadata["failed"] == 0
+    problems = [SchemaObject(type=t, schema="app", name=n, file=f, sql=sql) for t, n, f, sql, _ in PROBLEMS]
+    write_manifest(schema_dir / "objects.json", SchemaManifest(source_version="15",
+                                                               objects=[*DEPENDENCIES, *problems]))
+    (schema_dir / "failed.sql").write_text("".join(
+        f"-- ERROR: {error}\n-- {label(o)}\n{o.sql}\n\n" for o, (*_, error) in zip(problems, PROBLEMS, strict=True)))
+
+    result = run("ai", "convert", "--migration-name", "shop", "--export-dir", str(migration["exp"]),
+                 "--provider", "rules", "--yes", *target_cli_args(target))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert f"AI Analysis: Found {len(PROBLEMS)} unsupported constructs" in out
+    blocks = out.split("\nIssue ")[1:]
+    valid = {b.split(" — ")[0].split(": ", 1)[1] for b in blocks if "└── Validation: VALID on PostgreSQL" in b}
+    assert len(valid) >= 8 and len(valid) == len(PROBLEMS) - 1, valid  # every issue type but the wrong one
+    wrong = next(b for b in blocks if WRONG in b)
+    assert '└── Validation: INVALID: ' in wrong and 'column "during" does not exist' in wrong
+    assert f"Accepted {len(PROBLEMS) - 1} suggestion(s)" in out
+
+    stored = {r[0]: r[1:] for r in rows(target, """SELECT object_name, validation_status, decision, decided_by,
+                                                decided_at, validation_evidence FROM ybvoyager.suggestions""")}
+    assert len(stored) == len(PROBLEMS)
+    status, decision, who, when, evidence = stored["app.plain_during"]
+    assert (status, decision, who, when) == ("INVALID", "PENDING", None, None)
+    assert 'column "during" does not exist' in evidence
+    for name, (status, decision, who, when, _) in stored.items():
+        if name != "app.plain_during":
+            assert (status, decision) == ("VALID", "ACCEPTED") and "@" in who and when is not None, name
+
+    fixed = {label(o): o.sql for o in load_manifest(schema_dir / "objects.json").objects}
+    assert fixed[WRONG] == PROBLEMS[-1][3]  # not accepted: left as it was
+    assert "brin" not in fixed["index app.events_ts"] and "fillfactor" not in fixed["table app.big"]
+    assert "UNLOGGED" not in fixed["table app.cache"]
+
+    again = run_step(target, mid, Phase.IMPORT_SCHEMA, options=migration["opts"])
+    assert again.metadata["failed"] == 0, again.metadata
+    tables = {r[0] for r in rows(target, "SELECT tablename FROM pg_tables WHERE schemaname = 'app'")}
+    assert tables >= CREATED_NOW
+    assert rows(target, "SELECT relpersistence, reloptions FROM pg_class WHERE oid = 'app.cache'::regclass") == \
+        [("p", None)]
+    assert rows(target, "SELECT reloptions FROM pg_class WHERE oid = 'app.big'::regclass") == [(None,)]

@@ -14,14 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from tests.conftest import target_cli_args
+from voyager_tui.cli.main import cli
 from voyager_tui.engine.ai.ai_config import API_KEY_ENV, NOT_CONFIGURED, configure_ai, load_llm_provider
 from voyager_tui.engine.ai.llm import LlmProvider
 from voyager_tui.engine.ai.models import Problem
 from voyager_tui.engine.config import load_config
+from voyager_tui.engine.connections import ConnectionParams, connect_pg
 from voyager_tui.engine.errors import VoyagerError
 from voyager_tui.engine.paths import AppPaths
 from voyager_tui.engine.schema import catalog
+from voyager_tui.engine.secrets import DbRole
 
 KEY = "sk-test-secret-0123456789"
 MODEL = "test-model-7b"
@@ -281,3 +286,42 @@ def test_configured_provider_uses_env_key(server: ChatServer, tmp_path: Path,
 def test_configure_rejects_a_bad_endpoint(tmp_path: Path) -> None:
     with pytest.raises(VoyagerError, match=r"--endpoint 'api\.example\.com'"):
         configure_ai(_paths(tmp_path), "api.example.com", MODEL)
+
+
+def test_convert_asks_the_llm_for_what_no_rule_fixes_and_proves_it_on_the_target(
+        server: ChatServer, target_db: ConnectionParams, tmp_path: Path) -> None:
+    failed = tmp_path / "failed.sql"
+    failed.write_text(
+        '-- ERROR: relation "public.nowhere" does not exist\n-- view public.recent\n'
+        "CREATE VIEW public.recent AS SELECT * FROM public.nowhere;\n\n"
+        '-- ERROR: relation "public.gone" does not exist\n-- view public.totals\n'
+        "CREATE VIEW public.totals AS SELECT sum(x) AS total FROM public.gone;\n\n")
+    configured = CliRunner().invoke(cli, ["ai", "configure", "--endpoint", server.url, "--model", MODEL])
+    assert configured.exit_code == 0, configured.output
+    server.replies = [
+        Reply(content=json.dumps({"suggested_sql": "CREATE VIEW public.recent AS SELECT 1 AS id;",
+                                  "reason": "the source table was not migrated; a placeholder keeps dependants",
+                                  "caveats": ["returns one constant row"]})),
+        Reply(content=json.dumps({"suggested_sql": "CREATE VIEW public.totals AS SELECT sum(x) AS total "
+                                                   "FROM public.still_gone;",
+                                  "reason": "a wrong answer the target must reject", "caveats": []})),
+    ]
+    result = CliRunner().invoke(cli, ["ai", "convert", "--schema-file", str(failed), "--provider", "llm", "--yes",
+                                      *target_cli_args(target_db)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert len(server.received) == 2
+    assert "Issue 1: FAILED_DDL — view public.recent" in out
+    assert "├── Suggested: CREATE VIEW public.recent AS SELECT 1 AS id;" in out
+    assert "├── Reason: the source table was not migrated" in out
+    assert "└── Validation: VALID on PostgreSQL" in out
+    assert '└── Validation: INVALID: target rejected the suggested SQL: relation "public.still_gone" does not exist' \
+        in out
+    assert "Accepted 1 suggestion(s)" in out
+    with connect_pg(target_db, DbRole.TARGET) as conn:
+        stored = conn.execute("""SELECT object_name, provider, model, validation_status, decision, validation_evidence
+                                 FROM ybvoyager.suggestions ORDER BY object_name""").fetchall()
+        assert conn.execute("SELECT to_regclass('public.recent')").fetchone() == (None,)  # validation rolled back
+    assert [r[:5] for r in stored] == [("public.recent", "llm", MODEL, "VALID", "ACCEPTED"),
+                                       ("public.totals", "llm", MODEL, "INVALID", "PENDING")]
+    assert 'relation "public.still_gone" does not exist' in stored[1][5]

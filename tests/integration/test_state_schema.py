@@ -16,7 +16,7 @@ from voyager_tui.engine.state_schema import CURRENT_VERSION, ensure_schema, inst
 from voyager_tui.engine.state_store import StateStore
 
 TABLES = {"schema_version", "migrations", "migration_state", "reports", "table_progress", "events", "runner_leases",
-          "export_chunks", "import_batches", "suggestions"}
+          "export_chunks", "import_batches", "suggestions", "run_controls"}
 
 
 def tables(conn) -> set[str]:
@@ -57,6 +57,14 @@ def test_older_schema_is_upgraded_and_keeps_its_rows(target_db: ConnectionParams
         assert store.get_migration(name="old").migration_uuid == mid
         row = conn.execute("SELECT upgraded_by FROM ybvoyager.schema_version").fetchone()
         assert row[0].startswith("voyager-tui ")
+
+
+def test_version_4_gains_run_controls(target_db: ConnectionParams) -> None:
+    with target_conn(target_db) as conn:
+        assert ensure_schema(conn, up_to=4) == 4
+        assert "run_controls" not in tables(conn)
+        assert ensure_schema(conn) == CURRENT_VERSION >= 5
+        assert tables(conn) == TABLES
 
 
 def test_newer_schema_is_refused(target_db: ConnectionParams) -> None:

@@ -13,8 +13,8 @@ from textual.widgets import DataTable, Static, TextArea
 
 from tests.helpers import open_store, register, target_conn
 from tests.tui.conftest import wait_until
-from voyager_tui.engine.ai.models import Suggestion, ValidationStatus
-from voyager_tui.engine.ai.store import save_suggestions
+from voyager_tui.engine.ai.models import Decision, Suggestion, ValidationStatus
+from voyager_tui.engine.ai.store import decide, save_suggestions
 from voyager_tui.engine.ai.validate import validate
 from voyager_tui.engine.config import AppConfig
 from voyager_tui.engine.connections import ConnectionParams
@@ -242,3 +242,25 @@ def test_sql_diff_highlights_only_the_changed_tokens() -> None:
     added = {right.plain[s.start:s.end] for s in right.spans}
     assert "UNLOGGED" in "".join(removed) and "int" in removed
     assert added == {"bigint"}
+
+
+async def test_decisions_and_suggestions_made_elsewhere_appear_without_a_keypress(reviewed: Any) -> None:
+    target, mid = reviewed
+    app = VoyagerApp([target], config=FAST)
+    async with app.run_test(size=(130, 45)) as pilot:
+        screen, table = await open_review(pilot, app, mid)
+        await select(pilot, table, CACHE)
+        with target_conn(target) as conn:  # another reviewer, in another session
+            decide(conn, CACHE, Decision.REJECTED, "colleague@elsewhere")
+            extra = Suggestion(migration_uuid=mid, object_type="TABLE", object_name="public.more",
+                               issue_type="UNLOGGED_TABLES", original_sql="CREATE UNLOGGED TABLE public.more (k int)",
+                               suggested_sql="CREATE TABLE public.more (k int)", reason="made by ai convert",
+                               provider="rules")
+            save_suggestions(conn, [extra])
+        await wait_until(pilot, lambda: cell(table, CACHE, "decision") == "REJECTED", what="decision from elsewhere")
+        await wait_until(pilot, lambda: str(extra.suggestion_id) in table.rows, what="new suggestion row")
+        assert table.row_count == 5
+        assert table.get_row_index(str(CACHE)) == table.cursor_row  # the cursor stays on its row
+        await wait_until(pilot, lambda: "colleague@elsewhere" in str(screen.query_one("#sugg-info", Static).render()),
+                         what="detail of the highlighted row refreshed")
+        assert "5 in all" in str(screen.query_one("#sugg-title", Static).render())

@@ -13,7 +13,14 @@ import pytest
 from voyager_tui.engine import steps
 from voyager_tui.engine.connections import ConnectionParams
 from voyager_tui.engine.lease import judge
-from voyager_tui.engine.models import MigrationRecord, MigrationSnapshot, PhaseState, RunnerLease, RunnerState
+from voyager_tui.engine.models import (
+    MigrationRecord,
+    MigrationSnapshot,
+    PhaseState,
+    RunnerLease,
+    RunnerState,
+    SchemaFailures,
+)
 from voyager_tui.engine.next_step import next_step
 from voyager_tui.engine.phases import PHASE_ORDER, Phase, PhaseStatus
 
@@ -169,3 +176,76 @@ def _dead_pid() -> int:
         os._exit(0)
     os.waitpid(pid, 0)
     return pid
+
+
+def with_failures(snap: MigrationSnapshot, **counts: int) -> MigrationSnapshot:
+    return snap.model_copy(update={"schema_failures": SchemaFailures(**counts)})
+
+
+SCHEMA_DONE = {"export_schema": OK, "analyze_schema": OK}
+CONVERT = ["voyager-tui", "ai", "convert", "--migration-name", "prod-to-yb", "--target-db-host", "yb.example.com",
+           "--target-db-port", "5433", "--target-db-user", "admin", "--target-db-name", "shop"]
+
+
+def test_import_schema_failures_without_suggestions_lead_to_review() -> None:
+    step = next_step(with_failures(snapshot(**SCHEMA_DONE, import_schema=OK), failed=3), TARGET)
+    assert step.kind == "review" and step.phase == Phase.IMPORT_SCHEMA
+    assert step.title == "Review fixes for 3 objects import schema could not create"
+    assert "no fixes have been proposed for them yet" in step.why and "schema/failed.sql" in step.why
+    assert step.argv == CONVERT and step.can_run_here
+
+
+def test_failed_import_schema_with_object_failures_is_reviewed_before_a_retry() -> None:
+    snap = snapshot(errors={Phase.IMPORT_SCHEMA: "1 of 9 objects failed; see failed.sql"},
+                    **SCHEMA_DONE, import_schema=FAIL)
+    step = next_step(with_failures(snap, failed=1, pending=1), TARGET)
+    assert step.kind == "review"
+    assert step.title == "Review fixes for 1 object import schema could not create"
+    assert "Import schema failed" in step.why and "1 suggested fix waits for a decision" in step.why
+
+
+def test_pending_decisions_keep_the_review_step_even_with_some_accepted() -> None:
+    step = next_step(with_failures(snapshot(**SCHEMA_DONE, import_schema=OK), failed=4, accepted=2, pending=2),
+                     TARGET)
+    assert step.kind == "review" and "2 suggested fixes wait" in step.why
+
+
+def test_accepted_fixes_lead_to_re_running_import_schema() -> None:
+    step = next_step(with_failures(snapshot(**SCHEMA_DONE, import_schema=OK), failed=3, accepted=3), TARGET)
+    assert step.kind == "run" and step.phase == Phase.IMPORT_SCHEMA
+    assert step.title == "Re-run Import Schema with 3 accepted fixes"
+    assert step.argv[:4] == ["voyager-tui", "migrate", "import", "schema"]
+    assert "--continue-on-error" not in step.argv and step.options == {}
+
+
+def test_re_run_continues_past_the_failures_that_keep_failing() -> None:
+    snap = snapshot(errors={Phase.IMPORT_SCHEMA: "3 of 9 objects failed"}, **SCHEMA_DONE, import_schema=FAIL)
+    step = next_step(with_failures(snap, failed=3, accepted=1, rejected=1), TARGET)
+    assert step.kind == "retry" and step.title == "Re-run Import Schema with 1 accepted fix"
+    assert step.argv[-1] == "--continue-on-error" and step.options == {"continue_on_error": True}
+    assert "The other 2 objects still fail" in step.why
+
+
+def test_every_failure_rejected_goes_on_to_export_data() -> None:
+    step = next_step(with_failures(snapshot(**SCHEMA_DONE, import_schema=OK), failed=2, rejected=2), TARGET)
+    assert step.kind == "run" and step.phase == Phase.EXPORT_DATA
+
+
+def test_every_failure_rejected_after_a_failed_run_asks_for_a_retry() -> None:
+    snap = snapshot(errors={Phase.IMPORT_SCHEMA: "2 of 9 objects failed"}, **SCHEMA_DONE, import_schema=FAIL)
+    step = next_step(with_failures(snap, failed=2, rejected=2), TARGET)
+    assert step.kind == "retry" and step.title == "Fix the problem, then re-run Import Schema"
+
+
+def test_no_review_once_import_data_has_started_or_while_import_schema_runs() -> None:
+    later = snapshot(**SCHEMA_DONE, import_schema=OK, export_data=OK, import_data=IP,
+                     runners={Phase.IMPORT_DATA: (socket.gethostname(), os.getpid(), timedelta(seconds=1))})
+    assert next_step(with_failures(later, failed=2), TARGET).kind == "wait"
+    running = snapshot(**SCHEMA_DONE, import_schema=IP,
+                       runners={Phase.IMPORT_SCHEMA: (socket.gethostname(), os.getpid(), timedelta(seconds=1))})
+    assert next_step(with_failures(running, failed=2), TARGET).kind != "review"
+
+
+def test_an_interrupted_import_schema_is_resumed_before_any_review() -> None:
+    snap = snapshot(**SCHEMA_DONE, import_schema=IP)
+    assert next_step(with_failures(snap, failed=2), TARGET).kind == "resume"

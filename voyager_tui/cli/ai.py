@@ -19,8 +19,10 @@ from .options import migration_options, migration_selector, target_options, targ
 AI_HELP = """AI-assisted schema fixes, each run on the real target before you decide.
 
 \b
-  voyager-tui ai configure   endpoint and model of an OpenAI-compatible LLM
-  voyager-tui ai convert     suggest fixes for the objects import schema could not create
+  voyager-tui ai configure        endpoint and model of an OpenAI-compatible LLM
+  voyager-tui ai convert          suggest fixes for the objects import schema could not create
+  voyager-tui ai analyze-queries  index and colocation advice from an assessment's query statistics
+  voyager-tui ai troubleshoot     advice on a running import; can change its parallelism live
 
 \b
   The built-in rule provider works offline; the LLM provider is optional.
@@ -216,3 +218,19 @@ def _ask(question: str, choices: list[str], default: str) -> str:
     except click.Abort:
         return default  # no terminal answer (EOF): the safe choice, nothing decided
     return value
+
+
+def _analyze_queries() -> click.Command:
+    from .ai_queries import analyze_queries_cmd
+
+    return analyze_queries_cmd
+
+
+def _troubleshoot() -> click.Command:
+    from .ai_troubleshoot import troubleshoot_cmd
+
+    return troubleshoot_cmd
+
+
+ai.add_lazy("analyze-queries", _analyze_queries)
+ai.add_lazy("troubleshoot", _troubleshoot)

@@ -125,6 +125,23 @@ class PhaseProgress(_Row):
         return min(1.0, self.done / self.total)
 
 
+class SchemaFailures(_Row):
+    """Objects the latest import schema run could not create, and where the AI fixes proposed since that run stand.
+
+    Each failed object is counted once: accepted if any fix for it was accepted, else rejected if one was rejected,
+    else pending if a fix waits for a decision, else unproposed.
+    """
+
+    failed: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    pending: int = 0
+
+    @property
+    def proposed(self) -> int:
+        return self.accepted + self.rejected + self.pending
+
+
 class MigrationSnapshot(_Row):
     """Everything a status view needs about one migration, read in one statement."""
 
@@ -135,6 +152,7 @@ class MigrationSnapshot(_Row):
     tables: list[TableProgress] = Field(default_factory=list)
     runners: list[RunnerView] = Field(default_factory=list)
     recent_events: list[Event] = Field(default_factory=list)
+    schema_failures: SchemaFailures = Field(default_factory=SchemaFailures)
 
     def phase(self, phase: Phase) -> PhaseState:
         for st in self.phases:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import shlex
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from .connections import ConnectionParams
 from .models import MigrationRecord, MigrationSnapshot, RunnerState
 from .phases import DONE, PHASE_ORDER, PHASE_SPECS, Phase, PhaseStatus, missing_prerequisites
 from .steps import unavailable_reason
 
-NextKind = Literal["run", "resume", "retry", "wait", "done"]
+NextKind = Literal["run", "resume", "retry", "wait", "review", "done"]
 
 _WHY: dict[Phase, str] = {
     Phase.EXPORT_SCHEMA: "Nothing has been exported yet. Exporting the schema of the source is the first step: "
@@ -47,6 +47,8 @@ class NextStep(BaseModel):
     """The exact command, never with a password. Empty when there is nothing to run."""
     can_run_here: bool
     not_here_reason: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    """Step options the command's flags stand for, so running it here does the same as the command."""
 
     @property
     def command(self) -> str:
@@ -80,6 +82,58 @@ def target_flags(target: ConnectionParams) -> list[str]:
     return flags
 
 
+def convert_argv(migration: MigrationRecord, target: ConnectionParams) -> list[str]:
+    return ["voyager-tui", "ai", "convert", "--migration-name", migration.migration_name, *target_flags(target)]
+
+
+def _objects(n: int) -> str:
+    return f"{n} object{'' if n == 1 else 's'}"
+
+
+def _schema_fix_step(snapshot: MigrationSnapshot, target: ConnectionParams,
+                     running: list[Phase]) -> NextStep | None:
+    """Import schema left failures: review fixes for them, or re-run it with the accepted ones.
+
+    Only while import data has not started: once rows are loaded, the schema is settled and the user has chosen to
+    continue past the failures. Failures whose fixes were all rejected (or that no provider could fix) do not hold
+    the migration up: the normal order goes on.
+    """
+    statuses = snapshot.statuses
+    fx = snapshot.schema_failures
+    status = statuses.get(Phase.IMPORT_SCHEMA)
+    if (not fx.failed or status not in (PhaseStatus.COMPLETED, PhaseStatus.FAILED) or Phase.IMPORT_SCHEMA in running
+            or statuses.get(Phase.IMPORT_DATA, PhaseStatus.NOT_STARTED) != PhaseStatus.NOT_STARTED):
+        return None
+    mig = snapshot.migration
+    if fx.pending or not fx.proposed:
+        how = ((f"{fx.pending} suggested fix waits" if fx.pending == 1 else f"{fx.pending} suggested fixes wait")
+               + " for a decision" if fx.proposed
+               else "no fixes have been proposed for them yet")
+        why = (f"Import schema {'failed' if status == PhaseStatus.FAILED else 'completed'}, but "
+               f"{_objects(fx.failed)} could not be created (see schema/failed.sql); {how}. Reviewing proposes a "
+               "fix for each, proves it on the target, and lets you accept or reject it; accepted fixes are "
+               "written into the export's schema files.")
+        return NextStep(kind="review", phase=Phase.IMPORT_SCHEMA,
+                        title=f"Review fixes for {_objects(fx.failed)} import schema could not create",
+                        why=why, argv=convert_argv(mig, target), can_run_here=True)
+    if not fx.accepted:
+        return None
+    left = fx.failed - fx.accepted
+    why = (f"{_objects(fx.accepted)} of the {fx.failed} that failed now have accepted fixes in the schema files. "
+           "Re-running import schema creates them; objects already created count as done.")
+    argv = step_argv(Phase.IMPORT_SCHEMA, mig, target)
+    options: dict[str, Any] = {}
+    if left:
+        why += f" The other {_objects(left)} still fail: the run continues past them."
+        argv.append("--continue-on-error")
+        options["continue_on_error"] = True
+    reason = unavailable_reason(Phase.IMPORT_SCHEMA, snapshot, options)
+    fixes = "1 accepted fix" if fx.accepted == 1 else f"{fx.accepted} accepted fixes"
+    return NextStep(kind="retry" if status == PhaseStatus.FAILED else "run", phase=Phase.IMPORT_SCHEMA,
+                    title=f"Re-run {PHASE_SPECS[Phase.IMPORT_SCHEMA].title} with {fixes}",
+                    why=why, argv=argv, can_run_here=reason is None, not_here_reason=reason, options=options)
+
+
 def next_step(snapshot: MigrationSnapshot, target: ConnectionParams) -> NextStep:
     statuses = snapshot.statuses
     mig = snapshot.migration
@@ -103,6 +157,10 @@ def next_step(snapshot: MigrationSnapshot, target: ConnectionParams) -> NextStep
             reason = runner.reason if runner else "no process holds it (it was stopped or crashed)"
             return make("resume", phase, f"Resume {title}",
                         f"{title} was interrupted: {reason}. Running it again continues where it stopped.")
+
+    fix = _schema_fix_step(snapshot, target, running)
+    if fix is not None:
+        return fix
 
     failed = next((p for p in PHASE_ORDER if statuses.get(p) == PhaseStatus.FAILED), None)
     if failed is not None:

@@ -178,6 +178,30 @@ UPGRADES: list[tuple[int, str, list[str]]] = [
                    ON ybvoyager.suggestions (migration_uuid, created_at)""",
         ],
     ),
+    (
+        5,
+        "run controls: settings of a running step that a runner polls and acknowledges",
+        [
+            # One row per (migration, phase, setting): the latest request and what the runner made of it.
+            # request_id tells a requester whether the acknowledgement is for its own request.
+            """CREATE TABLE IF NOT EXISTS ybvoyager.run_controls (
+                migration_uuid UUID NOT NULL REFERENCES ybvoyager.migrations(migration_uuid),
+                phase TEXT NOT NULL,
+                setting TEXT NOT NULL,
+                request_id UUID NOT NULL,
+                requested_value JSONB NOT NULL,
+                reason TEXT NOT NULL DEFAULT '',
+                requested_by TEXT NOT NULL,
+                requested_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                status TEXT NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING', 'APPLIED', 'REJECTED')),
+                applied_value JSONB,
+                applied_by TEXT,
+                applied_at TIMESTAMPTZ,
+                message TEXT NOT NULL DEFAULT '',
+                PRIMARY KEY (migration_uuid, phase, setting)
+            )""",
+        ],
+    ),
 ]
 CURRENT_VERSION = UPGRADES[-1][0]
 

@@ -26,6 +26,7 @@ from .models import (
     PhaseState,
     RunnerLease,
     RunnerState,
+    SchemaFailures,
     TableProgress,
 )
 from .phases import PHASE_ORDER, PHASE_SPECS, Phase, PhaseStatus, check_transition, current_phase
@@ -78,6 +79,35 @@ _EVENT_FOR_STATUS = {
     PhaseStatus.SKIPPED: "phase_skipped",
 }
 
+# The failures of import schema's latest run (its report, if written during that run) against the suggestions made
+# since the run started, matched by the object label import schema uses (pipeline.import_schema.label).
+_SCHEMA_FAILURES_SQL = """
+SELECT jsonb_build_object(
+    'failed', count(*),
+    'accepted', count(*) FILTER (WHERE d.accepted),
+    'rejected', count(*) FILTER (WHERE d.rejected AND NOT d.accepted),
+    'pending', count(*) FILTER (WHERE d.pending AND NOT d.accepted AND NOT d.rejected))
+  FROM ybvoyager.migration_state s
+  JOIN LATERAL (SELECT r.report_data, r.generated_at FROM ybvoyager.reports r
+                WHERE r.migration_uuid = s.migration_uuid AND r.report_type = 'schema_import'
+                ORDER BY r.report_version DESC LIMIT 1) r ON r.generated_at >= s.started_at
+  CROSS JOIN LATERAL jsonb_array_elements(r.report_data -> 'failed') f
+  CROSS JOIN LATERAL (
+    SELECT COALESCE(bool_or(g.decision = 'ACCEPTED'), FALSE) AS accepted,
+           COALESCE(bool_or(g.decision = 'REJECTED'), FALSE) AS rejected,
+           COALESCE(bool_or(g.decision = 'PENDING'), FALSE) AS pending
+      FROM ybvoyager.suggestions g
+      CROSS JOIN LATERAL (SELECT split_part(btrim(g.original_sql, E' \\t\\r\\n'), E'\\n', 1) AS first) l
+     WHERE g.migration_uuid = s.migration_uuid AND g.created_at >= s.started_at
+       AND f ->> 'object' = CASE g.object_type
+             WHEN 'OTHER' THEN CASE WHEN length(l.first) <= 90 THEN l.first ELSE left(l.first, 87) || '...' END
+             WHEN 'SCHEMA' THEN 'schema ' || g.object_name
+             WHEN 'COMMENT' THEN 'comment on ' || g.object_name
+             ELSE lower(g.object_type) || ' ' || g.object_name END) d
+ WHERE s.migration_uuid = %(u)s AND s.phase = 'import_schema' AND s.step = ''
+   AND s.status IN ('COMPLETED', 'FAILED')
+"""
+
 _SNAPSHOT_SQL = """
 SELECT COALESCE(%(as_of)s::timestamptz, now()),
   (SELECT version FROM ybvoyager.schema_version),
@@ -90,7 +120,8 @@ SELECT COALESCE(%(as_of)s::timestamptz, now()),
             WHERE l.migration_uuid = %(u)s), '[]'::jsonb),
   COALESCE((SELECT jsonb_agg(to_jsonb(e) ORDER BY e.event_id)
             FROM (SELECT * FROM ybvoyager.events WHERE migration_uuid = %(u)s
-                  ORDER BY event_id DESC LIMIT %(n)s) e), '[]'::jsonb)
+                  ORDER BY event_id DESC LIMIT %(n)s) e), '[]'::jsonb),
+  (""" + _SCHEMA_FAILURES_SQL + """)
 """
 
 _LIST_SQL = """
@@ -241,7 +272,7 @@ class StateStore:
                  stale_after: timedelta = DEFAULT_STALE_AFTER) -> MigrationSnapshot:
         row = self.conn.execute(_SNAPSHOT_SQL, {"u": migration_uuid, "n": events, "as_of": as_of}).fetchone()
         assert row is not None
-        server_time, version, mig, phases, tables, leases, evts = row
+        server_time, version, mig, phases, tables, leases, evts, failures = row
         if mig is None:
             raise MigrationNotFound(f"no migration {migration_uuid} in this target")
         by_phase = {p["phase"]: p for p in phases}
@@ -253,6 +284,7 @@ class StateStore:
             tables=[TableProgress.model_validate(t) for t in tables],
             runners=[judge(RunnerLease.model_validate(x), server_time, stale_after) for x in leases],
             recent_events=[Event.model_validate(e) for e in evts],
+            schema_failures=SchemaFailures.model_validate(failures or {}),
         )
 
     # ---- phases -----------------------------------------------------------------------------

@@ -11,15 +11,19 @@ import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
+import psycopg
 from pydantic import BaseModel
 
 from ..errors import VoyagerError
+from ..models import MigrationRecord
 from ..pipeline.import_schema import label
 from ..schema.analyze import analyze_sql
 from ..schema.manifest import OBJECT_TYPES, SchemaManifest, SchemaObject, write_manifest
 from . import rules
-from .models import Problem, Suggestion
+from .models import Decision, Problem, Suggestion
 
 FAILED_DDL = "FAILED_DDL"
 _ERROR_PREFIX = "-- ERROR: "
@@ -134,3 +138,78 @@ def apply_fixes(manifest_path: Path, fixes: dict[str, str], *, now: datetime | N
     objects = [o.model_copy(update={"sql": fixes[label(o)]}) if label(o) in fixes else o for o in manifest.objects]
     write_manifest(manifest_path, manifest.model_copy(update={"objects": objects}))
     return kept
+
+
+def propose(conn: psycopg.Connection[Any], items: list[ConvertItem], providers: list[Provider],
+            migration_uuid: UUID | None) -> list[Suggestion | None]:
+    """Each item's suggestion, validated on the target and stored (None where no provider has one)."""
+    from . import store, validate
+
+    proven = [None if s is None else validate.validate(conn, s.model_copy(update={"migration_uuid": migration_uuid}))
+              for s in suggest_all(items, providers)]
+    stored = iter(store.save_suggestions(conn, [s for s in proven if s is not None]))
+    return [None if s is None else next(stored) for s in proven]
+
+
+class MigrationFailures(BaseModel):
+    """A migration's failed.sql read next to its objects.json, as problems to fix."""
+
+    failed_path: Path
+    manifest_path: Path
+    items: list[ConvertItem]
+    has_manifest: bool
+
+
+def migration_failures(migration: MigrationRecord, export_dir: Path | None = None) -> MigrationFailures:
+    from ..pipeline.analyze_schema import default_target_version
+    from ..schema.manifest import load_manifest
+
+    root = export_dir or (Path(migration.export_dir) if migration.export_dir else None)
+    if root is None:
+        raise VoyagerError(f"migration {migration.migration_name} has no export dir registered")
+    failed_path = root / "schema" / "failed.sql"
+    manifest_path = failed_path.parent / "objects.json"
+    manifest = load_manifest(manifest_path) if manifest_path.is_file() else None
+    items = build_problems(read_failed_sql(failed_path), manifest, default_target_version(migration),
+                           failed_path.name)
+    return MigrationFailures(failed_path=failed_path, manifest_path=manifest_path, items=items,
+                             has_manifest=manifest is not None)
+
+
+def _matches(item: ConvertItem, s: Suggestion) -> bool:
+    return (s.object_type, s.object_name) == (item.problem.object_type, item.problem.object_name)
+
+
+def current_suggestions(conn: psycopg.Connection[Any], migration_uuid: UUID, failures: MigrationFailures,
+                        since: datetime | None) -> dict[str, list[Suggestion]]:
+    """Per failed object's label, the suggestions made for it since `since` (the import schema run that failed it):
+    older ones were for an earlier run's SQL."""
+    from .store import list_suggestions
+
+    found = [s for s in list_suggestions(conn, migration_uuid)
+             if since is None or (s.created_at is not None and s.created_at >= since)]
+    return {item.label: [s for s in found if _matches(item, s)] for item in failures.items}
+
+
+def propose_missing(conn: psycopg.Connection[Any], migration: MigrationRecord, failures: MigrationFailures,
+                    since: datetime | None, providers: list[Provider]) -> int:
+    """Propose, validate and store fixes for the failed objects that have no suggestion since `since`, as
+    `ai convert` does; returns how many suggestions were made."""
+    have = current_suggestions(conn, migration.migration_uuid, failures, since)
+    todo = [item for item in failures.items if not have[item.label]]
+    return sum(s is not None for s in propose(conn, todo, providers, migration.migration_uuid))
+
+
+def write_accepted(conn: psycopg.Connection[Any], migration: MigrationRecord, failures: MigrationFailures,
+                   since: datetime | None) -> tuple[int, Path | None]:
+    """Write the accepted fixes for the failed objects into objects.json (what import schema reads on its next run);
+    returns how many were written and the kept original."""
+    fixes: dict[str, str] = {}
+    for lbl, found in current_suggestions(conn, migration.migration_uuid, failures, since).items():
+        accepted = [s for s in found if s.decision == Decision.ACCEPTED]
+        if accepted:
+            newest = max(accepted, key=lambda s: (s.decided_at or datetime.min.replace(tzinfo=UTC)))
+            fixes[lbl] = newest.suggested_sql
+    if fixes and not failures.has_manifest:
+        raise VoyagerError(f"no objects.json next to {failures.failed_path}: apply the accepted SQL by hand")
+    return len(fixes), apply_fixes(failures.manifest_path, fixes)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import queue
 import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +26,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 from pydantic import BaseModel
 
+from .. import run_controls
 from ..errors import VoyagerError, one_line
 from ..export_dir import ExportDir
 from ..models import RunnerState
@@ -39,6 +42,8 @@ READ_BLOCK = 1 << 20
 # Errors caused by a row's content: the row can be set aside; anything else stops the import.
 _ROW_ERRORS = (pg_errors.DataError, pg_errors.IntegrityError)
 _LINE = re.compile(r"COPY [^,]+, line (\d+)")
+# How often the dispatcher looks for a parallelism change requested with `ai troubleshoot`.
+CONTROL_POLL_INTERVAL = 1.0
 
 
 class TableImport(BaseModel):
@@ -142,13 +147,50 @@ def _ident(schema: str, table: str) -> sql.Composed:
     return sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(table))
 
 
+class _Pool:
+    """Worker threads over one queue, resizable while they run.
+
+    Shrinking asks the surplus workers to stop before their next chunk: a chunk already taken is always
+    finished (or rolled back as a whole), so the exactly-once ledger never sees half a chunk.
+    """
+
+    def __init__(self, work: Callable[[threading.Event], None]) -> None:
+        self._work = work
+        self._workers: list[tuple[threading.Thread, threading.Event]] = []
+
+    @property
+    def size(self) -> int:
+        return len(self._active())
+
+    def resize(self, jobs: int) -> None:
+        active = self._active()
+        for _thread, retire in active[jobs:]:
+            retire.set()
+        for _ in range(jobs - len(active)):
+            retire = threading.Event()
+            thread = threading.Thread(target=self._work, args=(retire,), name=f"voyager-import-{len(self._workers)}")
+            self._workers.append((thread, retire))
+            thread.start()
+
+    def alive(self) -> bool:
+        return any(t.is_alive() for t, _ in self._workers)
+
+    def join(self) -> None:
+        for t, _ in self._workers:
+            t.join()
+
+    def _active(self) -> list[tuple[threading.Thread, threading.Event]]:
+        return [(t, r) for t, r in self._workers if not r.is_set() and t.is_alive()]
+
+
 def _run(ctx: StepContext, xdir: ExportDir, jobs: int, policy: ErrorPolicy, tracker: ProgressTracker) -> None:
-    work: queue.Queue[Chunk | None] = queue.Queue()
+    work: queue.Queue[Chunk] = queue.Queue()
     errors: list[BaseException] = []
     stop = threading.Event()
+    all_queued = threading.Event()  # no chunk will be added: a worker that finds the queue empty is done
     importer = f"{socket.gethostname()}"
 
-    def worker() -> None:
+    def worker(retire: threading.Event) -> None:
         conn: psycopg.Connection[Any] | None = None
         try:
             conn = ctx.connect_target("voyager-tui-import")
@@ -156,10 +198,13 @@ def _run(ctx: StepContext, xdir: ExportDir, jobs: int, policy: ErrorPolicy, trac
                 conn.execute(sql.SQL("SELECT set_config({}, {}, false)").format(sql.Literal(name), sql.Literal(value)))
             # Safe for exactly-once: rows and their ledger row are lost or kept together.
             conn.execute("SET synchronous_commit = off")
-            while not stop.is_set():
-                chunk = work.get()
-                if chunk is None:
-                    return
+            while not stop.is_set() and not retire.is_set():
+                try:
+                    chunk = work.get(timeout=0.2)
+                except queue.Empty:
+                    if all_queued.is_set():
+                        return
+                    continue
                 rows, errored = _load_chunk(ctx, conn, xdir, chunk, policy, importer)
                 if rows or errored:
                     tracker.add(chunk.schema_name, chunk.table_name, rows, errored)
@@ -170,43 +215,97 @@ def _run(ctx: StepContext, xdir: ExportDir, jobs: int, policy: ErrorPolicy, trac
             if conn is not None:
                 conn.close()
 
-    threads = [threading.Thread(target=worker, name=f"voyager-import-{i}") for i in range(max(1, jobs))]
-    for t in threads:
-        t.start()
+    mid = ctx.migration.migration_uuid
+    pool = _Pool(worker)
     queued: set[tuple[str, str, int]] = set()
     stalled = False
     try:
-        mid = ctx.migration.migration_uuid
+        jobs = _start_jobs(ctx, max(1, jobs))
+        pool.resize(jobs)
+        polled = time.monotonic()
         while not stop.is_set():
             ctx.check_cancelled()
-            # Read the exporter's state before the chunk list: once it says done, every chunk is listed.
-            export = _export_state(ctx.store, mid)
-            new = _ready_chunks(ctx.store, mid, queued)
-            for c in new:
-                queued.add((c.schema_name, c.table_name, c.chunk_id))
-                work.put(c)
-            if new:
-                continue
-            if export == "done":
-                break  # the workers drain what is queued before they see the end marker
-            if export == "stopped":
-                stalled = True  # load what was exported, then say why the import is not complete
+            if time.monotonic() - polled >= CONTROL_POLL_INTERVAL:
+                polled = time.monotonic()
+                _apply_control(ctx, pool)
+            if not all_queued.is_set():
+                # Read the exporter's state before the chunk list: once it says done, every chunk is listed.
+                export = _export_state(ctx.store, mid)
+                new = _ready_chunks(ctx.store, mid, queued)
+                for c in new:
+                    queued.add((c.schema_name, c.table_name, c.chunk_id))
+                    work.put(c)
+                if new:
+                    continue
+                if export == "stopped":
+                    stalled = True  # load what was exported, then say why the import is not complete
+                if export != "running":
+                    all_queued.set()
+            elif not pool.alive():
                 break
-            time.sleep(0.1)  # the exporter is still writing chunks
+            # Waiting for the exporter's next chunks or for the workers to drain the queue; the loop keeps
+            # running so that a parallelism change is picked up meanwhile.
+            stop.wait(0.1)
     except BaseException as exc:
         errors.append(exc)
         stop.set()
     finally:
-        for _ in threads:
-            work.put(None)
-        for t in threads:
-            t.join()
+        all_queued.set()
+        pool.join()
     if errors:
         raise errors[0]
     if stalled:
         raise VoyagerError("export data stopped before it completed: every chunk exported so far is loaded; "
                            "re-run export data, then import data again to load the rest")
     _mark_completed_tables(ctx, tracker)
+
+
+def _runner_name() -> str:
+    return f"{socket.gethostname()} pid {os.getpid()}"
+
+
+def _start_jobs(ctx: StepContext, jobs: int) -> int:
+    """The pool's first size: --parallel-jobs, unless a change was requested between the lease and now."""
+    early = run_controls.start_run(ctx.store, ctx.migration.migration_uuid, Phase.IMPORT_DATA,
+                                   run_controls.PARALLEL_JOBS, jobs, by=_runner_name())
+    if early is None:
+        return jobs
+    return _decide(ctx, early, jobs)
+
+
+def _apply_control(ctx: StepContext, pool: _Pool) -> None:
+    control = run_controls.pending_request(ctx.store, ctx.migration.migration_uuid, Phase.IMPORT_DATA,
+                                           run_controls.PARALLEL_JOBS)
+    if control is not None:
+        pool.resize(_decide(ctx, control, pool.size))
+
+
+def _decide(ctx: StepContext, control: run_controls.RunControl, current: int) -> int:
+    """Acknowledge a parallelism request and record it; returns the number of jobs to run with."""
+    mid = ctx.migration.migration_uuid
+    wanted = run_controls.parse_parallel_jobs(control.requested_value)
+    who = control.requested_by
+    if wanted is None:
+        message = (f"parallel jobs {control.requested_value!r} requested by {who} is not a whole number from 1 to "
+                   f"{run_controls.MAX_PARALLEL_JOBS}; still {current}")
+        if run_controls.acknowledge(ctx.store, control, run_controls.ControlStatus.REJECTED, current,
+                                    by=_runner_name(), message=message):
+            ctx.store.record_event(mid, "import_parallelism_rejected", f"Import data: {message}",
+                                   phase=Phase.IMPORT_DATA,
+                                   data={"requested": control.requested_value, "current": current,
+                                         "requested_by": who, "request_id": str(control.request_id)})
+        return current
+    message = (f"parallel jobs changed from {current} to {wanted} at the request of {who}" if wanted != current
+               else f"parallel jobs stay {current} (requested by {who})")
+    if run_controls.acknowledge(ctx.store, control, run_controls.ControlStatus.APPLIED, wanted,
+                                by=_runner_name(), message=message):
+        ctx.store.record_event(mid, "import_parallelism_changed", f"Import data: {message}"
+                               + (f" ({control.reason})" if control.reason else ""),
+                               phase=Phase.IMPORT_DATA,
+                               data={"from": current, "to": wanted, "requested_by": who,
+                                     "reason": control.reason, "request_id": str(control.request_id)})
+        return wanted
+    return current  # a newer request replaced this one; the next poll applies that
 
 
 def _ready_chunks(store: StateStore, mid: Any, queued: set[tuple[str, str, int]]) -> list[Chunk]:

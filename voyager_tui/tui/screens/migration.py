@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -17,7 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from ...engine.connections import needs_password
-from ...engine.errors import ConnectionFailed, one_line
+from ...engine.errors import ConnectionFailed, VoyagerError, one_line
 from ...engine.formatting import format_duration, format_percent, format_time
 from ...engine.next_step import NextStep, next_step
 from ...engine.phases import PHASE_SPECS, Phase, PhaseStatus
@@ -156,6 +157,8 @@ class MigrationScreen(MigrationLiveScreen):
             note = ""
         elif self.running:
             note = "A step is running here: x cancels it."
+        elif step.kind == "review":
+            note = "enter proposes fixes and opens the review · o re-runs Import Schema with options instead"
         elif step.can_run_here:
             note = "enter runs it here · c copies the command"
         else:
@@ -202,6 +205,10 @@ class MigrationScreen(MigrationLiveScreen):
             self.notify(step.not_here_reason or "this step cannot run here", title="Not runnable here",
                         severity="warning", markup=False)
             return
+        if step.kind == "review" and options is None:
+            self._start_review()
+            return
+        options = options if options is not None else dict(step.options) or None
         self._cancel = threading.Event()
         self.query_one("#step-status", Static).update(f"Running {PHASE_SPECS[step.phase].title} …")
         self.run_worker(partial(self._run, step.phase, self._cancel, step.command, options), thread=True, group="step",
@@ -215,6 +222,41 @@ class MigrationScreen(MigrationLiveScreen):
                         password=self.vapp.password_for(self.target_key),
                         source_password=self.vapp.source_password_for(self.target_key, self.migration_uuid),
                         command=command, options=options)
+
+    def _start_review(self) -> None:
+        """Propose fixes for import schema's failures (unless there are some since that run), then review them."""
+        self.query_one("#step-status", Static).update("Proposing fixes and validating them on the target …")
+        started = self.snapshot.phase(Phase.IMPORT_SCHEMA).started_at if self.snapshot else None
+        self.run_worker(partial(self._propose, started), thread=True, group="review-prepare", exclusive=True,
+                        exit_on_error=False, name="propose fixes")
+
+    def _propose(self, since: datetime | None) -> None:
+        from ...engine.ai.convert import migration_failures, propose_missing
+        from ...engine.ai.rules import suggest as rule_suggest
+        from ...engine.connections import connect_pg
+        from ...engine.secrets import DbRole
+        from ...engine.state_store import StateStore
+
+        try:
+            with connect_pg(self.vapp.targets[self.target_key], DbRole.TARGET,
+                            password=self.vapp.password_for(self.target_key),
+                            application_name="voyager-tui review") as conn:
+                migration = StateStore(conn).get_migration(uuid=self.migration_uuid)
+                made = propose_missing(conn, migration, migration_failures(migration), since, [rule_suggest])
+        except (VoyagerError, psycopg.Error) as exc:
+            self.app.call_from_thread(self._review_failed, one_line(exc))
+            return
+        self.app.call_from_thread(self._open_review, made)
+
+    def _review_failed(self, error: str) -> None:
+        self.query_one("#step-status", Static).update(Text(f"Cannot propose fixes: {error}", style="red"))
+        self.notify(error, title="Cannot propose fixes", severity="error", markup=False)
+
+    def _open_review(self, made: int) -> None:
+        self.query_one("#step-status", Static).update(
+            f"{made} new suggestion(s) proposed and validated." if made else "")
+        self.has_suggestions = True
+        self.action_review_suggestions()
 
     def action_cancel_step(self) -> None:
         if self._cancel is not None:

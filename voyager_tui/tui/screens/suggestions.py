@@ -133,6 +133,7 @@ class SuggestionReviewScreen(LiveScreen):
         Binding("e", "edit", "Edit", id="edit_suggestion"),
         Binding("v", "validate", "Validate again", id="validate_suggestion"),
         Binding("A", "accept_all", "Accept all valid", id="accept_all_valid"),
+        Binding("w", "write_fixes", "Write accepted fixes", id="write_fixes"),
         Binding("escape", "back", "Back", id="back"),
     ]
 
@@ -142,6 +143,10 @@ class SuggestionReviewScreen(LiveScreen):
         self.migration_uuid = migration_uuid
         self.items: dict[str, Suggestion] = {}
         self.loaded = False
+        self._polling = False
+        self._writes = 0
+        """Bumped by every local change, so a poll that read the table before it does not undo it on screen."""
+        self._leaving = False
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -191,6 +196,39 @@ class SuggestionReviewScreen(LiveScreen):
             self.app.call_from_thread(self._show_all, found)
         self._on_target(job)
 
+    def refresh_view(self) -> None:
+        super().refresh_view()
+        # Called after every poll of the app: re-read the suggestions unless the previous read is still running,
+        # so decisions made elsewhere (another reviewer, `ai convert`) appear within a poll or two.
+        if self.loaded and not self._polling:
+            self._polling = True
+            self._poll(self._writes)
+
+    @work(thread=True, group="suggestions-poll", exit_on_error=False)
+    def _poll(self, writes: int) -> None:
+        found: list[Suggestion] | None = None
+        try:
+            with self._conn() as conn:
+                found = list_suggestions(conn, self.migration_uuid)
+        except (VoyagerError, psycopg.Error):
+            pass  # the app's own poll reports a lost target in the banner
+        finally:
+            self.app.call_from_thread(self._polled, found, writes)
+
+    def _polled(self, found: list[Suggestion] | None, writes: int) -> None:
+        self._polling = False
+        if found is None or writes != self._writes or not self.is_mounted:
+            return
+        table = self.query_one("#suggestions", DataTable)
+        keep = {str(s.suggestion_id) for s in found}
+        for key in [k for k in self.items if k not in keep]:
+            del self.items[key]
+            table.remove_row(key)
+        for s in found:
+            if self.items.get(str(s.suggestion_id)) != s:
+                self._apply(s)
+        self._title()
+
     @work(thread=True, exclusive=True, group="suggestions-write", exit_on_error=False)
     def _decide(self, ids: list[UUID], decision: Decision) -> None:
         who = reviewer()
@@ -230,6 +268,7 @@ class SuggestionReviewScreen(LiveScreen):
         self._show_detail()
 
     def _apply(self, s: Suggestion) -> None:
+        self._writes += 1
         key = str(s.suggestion_id)
         table = self.query_one("#suggestions", DataTable)
         self.items[key] = s
@@ -319,5 +358,51 @@ class SuggestionReviewScreen(LiveScreen):
         self.app.push_screen(EditSuggestionScreen(f"Edit the fix for {s.object_type} {s.object_name}",
                                                   s.suggested_sql), saved)
 
+    def action_write_fixes(self) -> None:
+        self._message("writing the accepted fixes into the export's schema files …")
+        self._write_fixes(False)
+
     def action_back(self) -> None:
+        if self._leaving:
+            return
+        if any(s.decision == Decision.ACCEPTED for s in self.items.values()):
+            self._leaving = True
+            self._message("writing the accepted fixes into the export's schema files …")
+            self._write_fixes(True)
+            return
         self.app.pop_screen()
+
+    @work(thread=True, exclusive=True, group="suggestions-write", exit_on_error=False)
+    def _write_fixes(self, then_leave: bool) -> None:
+        """Accepted fixes for the failures of import schema's latest run go into objects.json, as `ai convert`
+        writes them, so the next step becomes re-running import schema."""
+        from ...engine.ai.convert import migration_failures, write_accepted
+        from ...engine.phases import Phase
+        from ...engine.state_store import StateStore
+
+        text, style = "", "green"
+        try:
+            with self._conn() as conn:
+                store = StateStore(conn)
+                since = store.snapshot(self.migration_uuid, events=0).phase(Phase.IMPORT_SCHEMA).started_at
+                migration = store.get_migration(uuid=self.migration_uuid)
+                failures = migration_failures(migration)
+                written, kept = write_accepted(conn, migration, failures, since)
+            if written:
+                text = f"wrote {written} accepted fix(es) into {failures.manifest_path} (original kept as {kept})"
+            else:
+                text = "no accepted fix for a failure of the latest import schema run: nothing to write"
+        except (VoyagerError, psycopg.Error) as exc:
+            text, style = f"accepted fixes not written: {one_line(exc)}", "red"
+        self.app.call_from_thread(self._written, text, style, then_leave)
+
+    def _written(self, text: str, style: str, then_leave: bool) -> None:
+        if not then_leave:
+            self._message(text, style)
+            return
+        self.notify(text, title="AI suggestions", severity="error" if style == "red" else "information",
+                    markup=False)
+        self._leaving = False
+        if self.app.screen is self:
+            self.app.pop_screen()
+        self.vapp.poll_all_now()

@@ -1,0 +1,773 @@
+"""Index and colocation advice from an assessment's query statistics (pg_stat_statements).
+
+Patterns are ranked by a score that weighs frequency and time equally: a pattern's share of all calls plus its
+share of all execution time (both over the patterns that touch the assessed schemas). Each top pattern is parsed
+with pglast; per table we collect the columns used in WHERE equality (=, IN, = ANY) and range (<, <=, >, >=,
+BETWEEN) predicates, JOIN conditions, ORDER BY, and every other column the statement reads. From these:
+
+- a covering index: equality columns first (JOIN columns when the WHERE has none), then one range or ORDER BY
+  column, INCLUDE the other columns the query reads so it can be answered from the index alone. On YugabyteDB the
+  first key column is HASH when it is only compared for equality and ASC when the index leads with a range or
+  ORDER BY column (a HASH key cannot serve ranges or order); the DDL says so explicitly, so it does not depend on
+  yb_use_hash_splitting_by_default. An existing index whose leading columns already serve the predicates
+  suppresses the proposal (it is listed with the index that serves it).
+- colocation: tables that the top patterns join and that the assessment's sizing places in the colocation tablet
+  (sizing.py: small tables with few indexes) are advised to stay colocated, so those joins stay in one tablet.
+
+query_explain.py checks each proposed index with EXPLAIN on the target.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ..assessment.layout import AssessmentDir, SourceDbType
+from ..assessment.metadata import Metadata, QueryStatRow, read_metadata
+from ..assessment.perf import IndexShape, index_shape, performance_findings
+from ..assessment.sizing import size_cluster, tables_from_metadata
+from ..errors import VoyagerError
+from ..schema.pgnodes import enum_name
+
+DEFAULT_TOP = 20
+MAX_EQUALITY_KEYS = 3
+"""More equality columns than this rarely narrow the scan further and make the index expensive to maintain."""
+MAX_INCLUDE = 5
+"""Above this many extra columns a covering index copies most of the row: the key index alone is proposed."""
+_ORDERED_METHODS = frozenset({"btree", "lsm"})
+"""Index methods whose key order serves equality prefixes and ranges (lsm: YugabyteDB's name for its default)."""
+_RANGE_OPS = frozenset({"<", "<=", ">", ">="})
+_TABLE_TYPES = ("table", "partitioned table", "materialized view")
+
+
+class QueryRef(BaseModel):
+    """A ranked pattern an advice comes from."""
+
+    rank: int
+    queryid: str | None
+    query: str
+    calls: int
+    tables: list[str] = Field(default_factory=list)
+
+
+class QueryPattern(BaseModel):
+    rank: int
+    queryid: str | None
+    query: str
+    calls: int
+    total_exec_time_ms: float
+    mean_exec_time_ms: float
+    rows: int
+    score: float
+    """Share of all calls plus share of all execution time (0..2)."""
+    tables: list[str]
+    """schema.table of the assessed tables the query reads or writes."""
+    parsed: bool = True
+
+
+class TableUse(BaseModel):
+    """How one statement uses one table."""
+
+    table: str
+    equality: list[str] = Field(default_factory=list)
+    range: list[str] = Field(default_factory=list)
+    join: list[str] = Field(default_factory=list)
+    order_by: list[tuple[str, bool]] = Field(default_factory=list)
+    """(column, descending)."""
+    referenced: list[str] = Field(default_factory=list)
+    """Every column of the table the statement reads (select list, predicates, GROUP BY, ...)."""
+    star: bool = False
+    """SELECT * (or t.*) reads every column: no covering index is proposed."""
+    write: bool = False
+    """UPDATE or DELETE: the index finds the rows; covering does not apply."""
+
+
+class ExplainPlan(BaseModel):
+    cost: float
+    indexes: list[str]
+    """Names of the indexes the plan scans."""
+    summary: list[str]
+    """The plan's first lines, as EXPLAIN prints them."""
+
+
+class ExplainCheck(BaseModel):
+    status: Literal["chosen", "usable", "not_used", "not_checked", "failed"]
+    """chosen: the planner picked the new index with the target's statistics; usable: it uses it only with
+    sequential scans disabled (the index fits the query but the planner prefers another plan, typically because
+    the target's tables are still empty); not_used: not even then; not_checked: see detail; failed: the target
+    rejected a statement (detail holds its error)."""
+    detail: str
+    queryid: str | None = None
+    query: str | None = None
+    before: ExplainPlan | None = None
+    after: ExplainPlan | None = None
+    forced: ExplainPlan | None = None
+    """The plan with enable_seqscan = off, when the new index was not chosen."""
+
+    @property
+    def cost_change(self) -> float | None:
+        if self.before is None or self.after is None:
+            return None
+        return self.after.cost - self.before.cost
+
+
+class IndexAdvice(BaseModel):
+    schema_name: str
+    table_name: str
+    index_name: str
+    key_columns: list[str]
+    descending: list[bool]
+    include_columns: list[str]
+    leading: Literal["HASH", "ASC"]
+    """How the first key column is sharded on YugabyteDB."""
+    sql_yugabytedb: str
+    sql_postgresql: str
+    reason: str
+    extends: str | None = None
+    """An existing index whose keys this one repeats, adding INCLUDE columns (drop it after creating this)."""
+    sources: list[QueryRef]
+    check: ExplainCheck | None = None
+
+    @property
+    def table(self) -> str:
+        return f"{self.schema_name}.{self.table_name}"
+
+    def sql_for(self, target_kind: str) -> str:
+        return self.sql_yugabytedb if target_kind == "yugabytedb" else self.sql_postgresql
+
+
+class SuppressedIndex(BaseModel):
+    """A key the top patterns need that an existing index already serves."""
+
+    table: str
+    key_columns: list[str]
+    served_by: str
+    reason: str
+    sources: list[QueryRef]
+
+
+class ColocationAdvice(BaseModel):
+    tables: list[str]
+    reason: str
+    sources: list[QueryRef]
+
+
+class QueryAdvice(BaseModel):
+    assessment_dir: str
+    schemas: list[str]
+    """The assessed schemas, in order: the search path the queries are explained with."""
+    pg_stat_statements: str | None
+    total_patterns: int
+    """Patterns in query-stats.csv that touch the assessed schemas."""
+    patterns: list[QueryPattern]
+    indexes: list[IndexAdvice]
+    suppressed: list[SuppressedIndex]
+    colocation: list[ColocationAdvice]
+    notes: list[str]
+
+
+# ---- reading and ranking -------------------------------------------------------------------------------------
+
+
+def load_metadata(root: Path) -> Metadata:
+    """The assessment's metadata, with one-line errors for a dir that is not an assessment dir."""
+    if not root.exists():
+        raise VoyagerError(f"assessment dir {root} does not exist")
+    if not root.is_dir():
+        raise VoyagerError(f"{root} is not a directory")
+    ad = AssessmentDir(root)
+    if not ad.metadata.is_dir():
+        raise VoyagerError(f"{root} is not an assessment dir: it has no metadata/ (run assessment collect first)")
+    md = read_metadata(ad.metadata)
+    if md.info.source_db_type is not SourceDbType.POSTGRESQL:
+        raise VoyagerError(f"{root}: query advice needs a PostgreSQL source's pg_stat_statements; this assessment "
+                           f"is of a {md.info.source_db_type.value} source")
+    return md
+
+
+def no_stats_message(md: Metadata, root: Path) -> str:
+    state = md.info.pg_stat_statements
+    why = {"missing": "pg_stat_statements was not installed in the source database at collection",
+           "no_permission": "the collecting user could not read pg_stat_statements",
+           }.get(state or "", f"query-stats.csv is absent or empty (pg_stat_statements: {state or 'not recorded'})")
+    return (f"{root}: no query statistics: {why}; install pg_stat_statements (shared_preload_libraries and "
+            "CREATE EXTENSION), let the application run, then collect again")
+
+
+class _Catalog:
+    """Tables, columns and indexes of the assessment, by name."""
+
+    def __init__(self, md: Metadata) -> None:
+        self.schemas = list(md.info.schemas)
+        self.tables: set[tuple[str, str]] = {(t.schema_name, t.table_name) for t in md.table_statistics
+                                             if t.object_type.lower() in _TABLE_TYPES}
+        self.tables |= {(o.schema_name, o.object_name) for o in md.schema_objects
+                        if o.object_type.lower() in _TABLE_TYPES}
+        self.columns: dict[tuple[str, str], list[str]] = {}
+        for c in sorted(md.columns, key=lambda c: c.ordinal):
+            self.columns.setdefault((c.schema_name, c.table_name), []).append(c.column_name)
+        self.indexes: dict[tuple[str, str], list[IndexShape]] = {}
+        for ix in md.indexes:
+            self.indexes.setdefault((ix.schema_name, ix.table_name), []).append(index_shape(ix))
+        self.sizes = {(t.schema_name, t.table_name): (t.row_count, t.size_bytes) for t in md.table_statistics}
+
+    def resolve(self, schema: str | None, name: str) -> tuple[str, str] | None:
+        if schema is not None:
+            return (schema, name) if (schema, name) in self.tables else None
+        for s in [*self.schemas, "public"]:  # as a search_path of the assessed schemas would
+            if (s, name) in self.tables:
+                return (s, name)
+        return None
+
+
+def rank_patterns(rows: Iterable[QueryStatRow], md: Metadata) -> list[QueryPattern]:
+    """Patterns that touch an assessed table, best first (see the module doc for the score)."""
+    cat = _Catalog(md)
+    kept: list[tuple[QueryStatRow, list[str], bool]] = []
+    for row in rows:
+        tables, parsed = _relations(row.query, cat)
+        if tables:
+            kept.append((row, tables, parsed))
+    total_calls = sum(r.calls or 0 for r, _, _ in kept) or 1
+    total_time = sum(r.total_exec_time_ms or 0.0 for r, _, _ in kept) or 1.0
+    scored = []
+    for row, tables, parsed in kept:
+        calls, time = row.calls or 0, row.total_exec_time_ms or 0.0
+        score = calls / total_calls + time / total_time
+        scored.append((score, row, tables, parsed))
+    scored.sort(key=lambda x: (-x[0], -(x[1].total_exec_time_ms or 0.0), x[1].queryid or "", x[1].query))
+    out: list[QueryPattern] = []
+    for n, (score, row, tables, parsed) in enumerate(scored, 1):
+        calls = row.calls or 0
+        total = row.total_exec_time_ms or 0.0
+        mean = row.mean_exec_time_ms if row.mean_exec_time_ms is not None else (total / calls if calls else 0.0)
+        out.append(QueryPattern(rank=n, queryid=row.queryid, query=row.query, calls=calls, total_exec_time_ms=total,
+                                mean_exec_time_ms=mean, rows=row.rows or 0, score=round(score, 4), tables=tables,
+                                parsed=parsed))
+    return out
+
+
+def _relations(query: str, cat: _Catalog) -> tuple[list[str], bool]:
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+
+    from ..schema.pgnodes import iter_nodes
+
+    try:
+        trees = parse_sql(query)
+    except ParseError:
+        return [], False
+    found: list[str] = []
+    ctes: set[str] = set()
+    for raw in trees:
+        for node in iter_nodes(raw.stmt):
+            if type(node).__name__ == "CommonTableExpr":
+                ctes.add(node.ctename)
+    for raw in trees:
+        for node in iter_nodes(raw.stmt):
+            if type(node).__name__ != "RangeVar" or (node.schemaname is None and node.relname in ctes):
+                continue
+            hit = cat.resolve(node.schemaname, node.relname)
+            if hit is not None and f"{hit[0]}.{hit[1]}" not in found:
+                found.append(f"{hit[0]}.{hit[1]}")
+    return found, True
+
+
+# ---- predicate extraction ------------------------------------------------------------------------------------
+
+
+def table_uses(query: str, md: Metadata) -> list[TableUse]:
+    """How the statement(s) in `query` use each assessed table; [] when the text does not parse."""
+    return _Extractor(_Catalog(md)).run(query)
+
+
+class _Scope:
+    def __init__(self) -> None:
+        self.by_alias: dict[str, tuple[str, str]] = {}
+        self.tables: list[tuple[str, str]] = []
+        self.star_all = False
+
+
+class _Extractor:
+    def __init__(self, cat: _Catalog) -> None:
+        self.cat = cat
+        self.uses: dict[tuple[int, tuple[str, str]], TableUse] = {}
+        self.ctes: set[str] = set()
+        self._stmt = 0
+
+    def run(self, query: str) -> list[TableUse]:
+        from pglast import parse_sql
+        from pglast.parser import ParseError
+
+        from ..schema.pgnodes import iter_nodes
+
+        try:
+            trees = parse_sql(query)
+        except ParseError:
+            return []
+        for raw in trees:
+            for node in iter_nodes(raw.stmt):
+                if type(node).__name__ == "CommonTableExpr":
+                    self.ctes.add(node.ctename)
+            self._statement(raw.stmt)
+        return list(self.uses.values())
+
+    def _use(self, key: tuple[str, str]) -> TableUse:
+        k = (self._stmt, key)
+        if k not in self.uses:
+            self.uses[k] = TableUse(table=f"{key[0]}.{key[1]}")
+        return self.uses[k]
+
+    def _statement(self, node: Any) -> None:
+        kind = type(node).__name__
+        if kind == "SelectStmt":
+            self._select(node)
+        elif kind in ("UpdateStmt", "DeleteStmt"):
+            self._write(node)
+        elif kind == "InsertStmt" and node.selectStmt is not None:
+            self._statement(node.selectStmt)
+        elif kind == "ExplainStmt":
+            self._statement(node.query)
+        for cte in getattr(getattr(node, "withClause", None), "ctes", None) or ():
+            self._statement(cte.ctequery)
+
+    def _select(self, node: Any) -> None:
+        if node.op is not None and enum_name(node.op) != "SETOP_NONE":
+            for side in (node.larg, node.rarg):
+                if side is not None:
+                    self._statement(side)
+            return
+        if node.valuesLists:
+            return
+        self._stmt += 1
+        scope = _Scope()
+        quals: list[Any] = []
+        for item in node.fromClause or ():
+            self._from(item, scope, quals)
+        if not scope.tables:
+            self._subqueries(node)
+            return
+        for target in node.targetList or ():
+            self._selected(target.val, scope)
+        for qual in quals:
+            self._predicate(qual, scope, join=True)
+        if node.whereClause is not None:
+            self._predicate(node.whereClause, scope, join=False)
+        for part in (node.groupClause, [node.havingClause] if node.havingClause is not None else None):
+            for expr in part or ():
+                self._refs(expr, scope)
+        for sort in node.sortClause or ():
+            col = self._column(sort.node, scope)
+            if col is not None:
+                self._use(col[0]).order_by.append((col[1], enum_name(sort.sortby_dir) == "SORTBY_DESC"))
+            self._refs(sort.node, scope)
+        self._subqueries(node)
+
+    def _write(self, node: Any) -> None:
+        self._stmt += 1
+        scope = _Scope()
+        self._from(node.relation, scope, [])
+        if not scope.tables:
+            return
+        for t in scope.tables:
+            self._use(t).write = True
+        if node.whereClause is not None:
+            self._predicate(node.whereClause, scope, join=False)
+        self._subqueries(node)
+
+    def _subqueries(self, node: Any) -> None:
+        """Subqueries (IN (SELECT ...), EXISTS, FROM (SELECT ...)) are statements of their own."""
+        for child in _walk(node):
+            if child is node:
+                continue
+            kind = type(child).__name__
+            if kind == "SubLink" and child.subselect is not None:
+                self._statement(child.subselect)
+            elif kind == "RangeSubselect" and child.subquery is not None:
+                self._statement(child.subquery)
+
+    def _from(self, item: Any, scope: _Scope, quals: list[Any]) -> None:
+        kind = type(item).__name__
+        if kind == "RangeVar":
+            if item.schemaname is None and item.relname in self.ctes:
+                return
+            key = self.cat.resolve(item.schemaname, item.relname)
+            if key is None:
+                return
+            scope.tables.append(key)
+            alias = item.alias.aliasname if item.alias is not None else item.relname
+            scope.by_alias[alias] = key
+            scope.by_alias.setdefault(f"{key[0]}.{key[1]}", key)
+            self._use(key)
+        elif kind == "JoinExpr":
+            self._from(item.larg, scope, quals)
+            self._from(item.rarg, scope, quals)
+            if item.quals is not None:
+                quals.append(item.quals)
+
+    def _column(self, node: Any, scope: _Scope) -> tuple[tuple[str, str], str] | None:
+        """The (table, column) a plain column reference names, or None (expression, star, unknown)."""
+        while type(node).__name__ == "TypeCast":
+            node = node.arg
+        if type(node).__name__ != "ColumnRef":
+            return None
+        fields = node.fields or ()
+        if not fields or not all(hasattr(f, "sval") for f in fields):
+            return None
+        names = [f.sval for f in fields]
+        col = names[-1]
+        if len(names) == 1:
+            owners = [t for t in scope.tables if col in self.cat.columns.get(t, [])]
+            if len(scope.tables) == 1 and (not owners or owners == scope.tables):
+                return scope.tables[0], col
+            return (owners[0], col) if len(owners) == 1 else None
+        key = scope.by_alias.get(".".join(names[:-1]))
+        return (key, col) if key is not None else None
+
+    def _selected(self, node: Any, scope: _Scope) -> None:
+        if type(node).__name__ == "ColumnRef" and node.fields and type(node.fields[-1]).__name__ == "A_Star":
+            names = [f.sval for f in node.fields[:-1] if hasattr(f, "sval")]
+            if not names:
+                for t in scope.tables:
+                    self._use(t).star = True
+            else:
+                key = scope.by_alias.get(".".join(names))
+                if key is not None:
+                    self._use(key).star = True
+            return
+        self._refs(node, scope)
+
+    def _refs(self, node: Any, scope: _Scope) -> None:
+        for child in _walk(node):
+            if type(child).__name__ == "ColumnRef":
+                col = self._column(child, scope)
+                if col is not None:
+                    use = self._use(col[0])
+                    if col[1] not in use.referenced:
+                        use.referenced.append(col[1])
+
+    def _predicate(self, node: Any, scope: _Scope, *, join: bool) -> None:
+        kind = type(node).__name__
+        if kind == "BoolExpr":
+            if enum_name(node.boolop) == "AND_EXPR":
+                for arg in node.args:
+                    self._predicate(arg, scope, join=join)
+                return
+            self._refs(node, scope)  # OR / NOT: no single index range; the columns are still read
+            return
+        self._refs(node, scope)
+        if kind == "SubLink" and enum_name(node.subLinkType) == "ANY_SUBLINK" and node.testexpr is not None:
+            tested = self._column(node.testexpr, scope)  # col IN (SELECT ...): a semi-join on col
+            if tested is not None:
+                _add(self._use(tested[0]).join, tested[1])
+            return
+        if kind != "A_Expr":
+            return
+        op = enum_name(node.kind)
+        name = node.name[-1].sval if node.name else ""
+        left, right = self._column(node.lexpr, scope), self._column(node.rexpr, scope)
+        if op == "AEXPR_OP" and name == "=" and left is not None and right is not None:
+            if left[0] != right[0]:
+                for table_key, column in (left, right):
+                    _add(self._use(table_key).join, column)
+            return
+        if left is None and right is not None and op == "AEXPR_OP" and name in _RANGE_OPS | {"="}:
+            left, right = right, None
+            node_value = node.lexpr
+        else:
+            node_value = node.rexpr
+        if left is None or right is not None or not _is_value(node_value):
+            return
+        use = self._use(left[0])
+        if (op == "AEXPR_OP" and name == "=") or (op in ("AEXPR_IN", "AEXPR_OP_ANY") and name == "="):
+            _add(use.equality, left[1])
+        elif (op == "AEXPR_OP" and name in _RANGE_OPS) or op in ("AEXPR_BETWEEN", "AEXPR_BETWEEN_SYM"):
+            _add(use.range, left[1])
+
+
+def _walk(node: Any) -> Iterable[Any]:
+    """`node` and the nodes under it, without entering subqueries: they are statements of their own, with their
+    own FROM (a nested statement's columns must not be resolved against the outer one)."""
+    from pglast import ast
+
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _walk(item)
+        return
+    if not isinstance(node, ast.Node):
+        return
+    yield node
+    if type(node).__name__ in ("SubLink", "RangeSubselect", "CommonTableExpr"):
+        return
+    slots: Iterable[str] = getattr(type(node), "__slots__", ())
+    for attr in slots:
+        value = getattr(node, attr, None)
+        if isinstance(value, (ast.Node, list, tuple)):
+            yield from _walk(value)
+
+
+def _add(values: list[str], value: str) -> None:
+    if value not in values:
+        values.append(value)
+
+
+def _is_value(node: Any) -> bool:
+    """A parameter, constant, or an expression of them (now() - $1::interval): fixed while the statement runs."""
+    if isinstance(node, (list, tuple)):
+        return all(_is_value(n) for n in node)
+    kind = type(node).__name__
+    if kind in ("ParamRef", "A_Const", "SQLValueFunction"):
+        return True
+    if kind == "TypeCast":
+        return _is_value(node.arg)
+    if kind == "FuncCall":
+        return all(_is_value(a) for a in node.args or ())
+    if kind == "A_Expr":
+        return _is_value(node.lexpr) and _is_value(node.rexpr) if node.lexpr is not None else _is_value(node.rexpr)
+    if kind == "A_ArrayExpr":
+        return all(_is_value(e) for e in node.elements or ())
+    return False
+
+
+# ---- proposals -----------------------------------------------------------------------------------------------
+
+
+class _Key(BaseModel):
+    table: tuple[str, str]
+    equality: tuple[str, ...]
+    tail: str | None
+    """The range or ORDER BY column after the equality columns."""
+    tail_desc: bool = False
+    tail_kind: Literal["range", "order", "none"] = "none"
+
+
+def _key_for(use: TableUse) -> _Key | None:
+    schema, _, name = use.table.partition(".")
+    equality = tuple(use.equality[:MAX_EQUALITY_KEYS]) or tuple(c for c in use.join[:MAX_EQUALITY_KEYS])
+    tail: str | None = None
+    desc = False
+    tail_kind: Literal["range", "order", "none"] = "none"
+    ranges = [c for c in use.range if c not in equality]
+    orders = [(c, d) for c, d in use.order_by if c not in equality]
+    if ranges:
+        tail, tail_kind = ranges[0], "range"
+        desc = next((d for c, d in orders if c == tail), False)
+    elif orders and not use.write:
+        tail, desc = orders[0]
+        tail_kind = "order"
+    if not equality and tail is None:
+        return None
+    return _Key(table=(schema, name), equality=equality, tail=tail, tail_desc=desc, tail_kind=tail_kind)
+
+
+def _serves(ix: IndexShape, key: _Key) -> bool:
+    if ix.method not in _ORDERED_METHODS or ix.predicate is not None:
+        return False
+    cols = ix.key_columns
+    n = len(key.equality)
+    if len(cols) < n + (1 if key.tail else 0) or set(cols[:n]) != set(key.equality):
+        return False
+    return key.tail is None or cols[n] == key.tail
+
+
+def _index_name(table: str, cols: list[str]) -> str:
+    name = "_".join([table, *cols, "idx"])
+    if len(name) <= 63:
+        return name
+    # Past PostgreSQL's 63-byte limit the name is cut; a digest keeps two long names apart.
+    return name[:54] + "_" + hashlib.sha1(name.encode()).hexdigest()[:8]
+
+
+def _ident(name: str) -> str:
+    from psycopg import sql
+
+    return name if name.isidentifier() and name == name.lower() else sql.Identifier(name).as_string(None)
+
+
+def _ddl(schema: str, table: str, index: str, keys: list[tuple[str, str]], include: list[str]) -> str:
+    text = (f"CREATE INDEX {_ident(index)} ON {_ident(schema)}.{_ident(table)} "
+            f"({', '.join((_ident(c) + (' ' + o if o else '')) for c, o in keys)})")
+    if include:
+        text += f" INCLUDE ({', '.join(_ident(c) for c in include)})"
+    return text
+
+
+class _Merged(BaseModel):
+    key: _Key
+    include: list[str]
+    star: bool
+    write: bool
+    sources: list[QueryRef]
+    whys: list[str]
+
+
+def propose(patterns: list[QueryPattern], md: Metadata) -> tuple[list[IndexAdvice], list[SuppressedIndex]]:
+    """Index advice for the given (top) patterns, one per table and key; keys an existing index serves are
+    suppressed."""
+    cat = _Catalog(md)
+    merged: dict[tuple[tuple[str, str], tuple[str, ...], str | None], _Merged] = {}
+    for p in patterns:
+        ref = QueryRef(rank=p.rank, queryid=p.queryid, query=p.query, calls=p.calls, tables=p.tables)
+        for use in _Extractor(cat).run(p.query):
+            key = _key_for(use)
+            if key is None:
+                continue
+            k = (key.table, tuple(sorted(key.equality)), key.tail)
+            keys = [*key.equality, *([key.tail] if key.tail else [])]
+            extra = [] if use.write else [c for c in use.referenced if c not in keys]
+            why = _why(use, key)
+            m = merged.get(k)
+            if m is None:
+                merged[k] = _Merged(key=key, include=extra, star=use.star, write=use.write, sources=[ref],
+                                    whys=[why])
+                continue
+            m.include += [c for c in extra if c not in m.include]
+            m.star, m.write = m.star or use.star, m.write or use.write
+            if all(r.rank != ref.rank for r in m.sources):
+                m.sources.append(ref)
+            if why not in m.whys:
+                m.whys.append(why)
+    advice: list[IndexAdvice] = []
+    suppressed: list[SuppressedIndex] = []
+    for m in merged.values():
+        key = m.key
+        schema, table = key.table
+        keys = [*key.equality, *([key.tail] if key.tail else [])]
+        too_wide = len(m.include) > MAX_INCLUDE
+        include = [] if m.star or m.write or too_wide else m.include
+        existing = [ix for ix in cat.indexes.get(key.table, []) if _serves(ix, key)]
+        covered = next((ix for ix in existing
+                        if ix.primary or ix.unique or not include
+                        or set(include) <= {c for c in ix.key_columns if c} | set(ix.include)), None)
+        if covered is not None:
+            what = "primary key" if covered.primary else "index"
+            suppressed.append(SuppressedIndex(
+                table=f"{schema}.{table}", key_columns=keys, served_by=covered.name,
+                reason=f"the {what} {covered.name} ({', '.join(covered.keys)}) already serves "
+                       f"{'; '.join(m.whys)}", sources=m.sources))
+            continue
+        extends = existing[0].name if existing else None
+        leading: Literal["HASH", "ASC"] = "HASH" if key.equality else "ASC"
+        descending = [col == key.tail and key.tail_desc for col in keys]
+        yb_keys = [(col, "HASH" if n == 0 and leading == "HASH" else ("DESC" if d else "ASC"))
+                   for n, (col, d) in enumerate(zip(keys, descending, strict=True))]
+        pg_keys = [(col, "DESC" if d else "") for col, d in zip(keys, descending, strict=True)]
+        name = _index_name(table, keys)
+        taken = {ix.name for shapes in cat.indexes.values() for ix in shapes if ix.schema == schema}
+        taken |= {a.index_name for a in advice if a.schema_name == schema}
+        n = 1
+        while name in taken:  # e.g. the index this one extends already has the conventional name
+            n += 1
+            name = _index_name(table, [*keys, str(n)])
+        reason = "; ".join(m.whys) + "."
+        if leading == "HASH":
+            reason += f" YugabyteDB: {keys[0]} HASH spreads the equality lookups over the tablets"
+            if len(keys) > 1:
+                reason += f", then {', '.join(keys[1:])} ASC in each lookup's rows"
+            reason += "."
+        else:
+            what = "range" if key.tail_kind == "range" else "sort"
+            reason += f" YugabyteDB: {keys[0]} ASC (range sharded), because a HASH first column cannot serve a {what}."
+        if include:
+            reason += f" INCLUDE ({', '.join(include)}) lets the query read only the index (index-only scan)."
+        elif m.star:
+            reason += " No INCLUDE: the query reads every column (SELECT *)."
+        elif too_wide:
+            reason += f" No INCLUDE: the query reads {len(m.include)} more columns, over {MAX_INCLUDE}."
+        if extends:
+            reason += (f" The existing index {extends} has the same keys without these columns: drop it after "
+                       "creating this one.")
+        advice.append(IndexAdvice(
+            schema_name=schema, table_name=table, index_name=name, key_columns=keys, descending=descending,
+            include_columns=include, leading=leading, sql_yugabytedb=_ddl(schema, table, name, yb_keys, include),
+            sql_postgresql=_ddl(schema, table, name, pg_keys, include), reason=reason, extends=extends,
+            sources=m.sources))
+    return advice, suppressed
+
+
+def _why(use: TableUse, key: _Key) -> str:
+    parts = []
+    if key.equality:
+        src = "equality" if use.equality else "JOIN"
+        parts.append(f"{src} on {', '.join(key.equality)}")
+    if key.tail:
+        parts.append(f"{'range on' if key.tail_kind == 'range' else 'ORDER BY'} {key.tail}")
+    return f"{' and '.join(parts)} in {use.table}"
+
+
+# ---- colocation ----------------------------------------------------------------------------------------------
+
+
+def colocation_advice(patterns: list[QueryPattern], md: Metadata) -> tuple[list[ColocationAdvice], list[str]]:
+    """Groups of tables joined by the top patterns that the sizing places in the colocation tablet."""
+    cat = _Catalog(md)
+    joined: dict[frozenset[str], list[QueryRef]] = {}
+    for p in patterns:
+        uses = _Extractor(cat).run(p.query)
+        tables = sorted({u.table for u in uses if u.join})
+        if len(tables) < 2:
+            continue
+        ref = QueryRef(rank=p.rank, queryid=p.queryid, query=p.query, calls=p.calls, tables=p.tables)
+        joined.setdefault(frozenset(tables), []).append(ref)
+    if not joined:
+        return [], []
+    _, redundant = performance_findings(md)
+    sizing_tables, _ = tables_from_metadata(md, redundant)
+    result = size_cluster(sizing_tables)
+    colocated = set(result.sizing.colocated_tables)
+    chosen = result.details.candidates[result.details.chosen]
+    why = {p.table: p.reason for p in chosen.placements}
+    notes: list[str] = []
+    out: list[ColocationAdvice] = []
+    if not colocated:
+        notes.append("No colocation advice: the sizing recommends all tables sharded ("
+                     f"{chosen.strategy} on {chosen.vcpus_per_node} vCPUs).")
+        return out, notes
+    for group, refs in sorted(joined.items(), key=lambda g: -sum(r.calls for r in g[1])):
+        small = sorted(t for t in group if t in colocated)
+        if len(small) < 2:
+            big = sorted(group - colocated)
+            if small and big:
+                notes.append(f"{', '.join(sorted(group))} are joined ({sum(r.calls for r in refs)} calls) but the "
+                             f"sizing shards {', '.join(big)}: that join crosses tablets whatever the placement of "
+                             f"{small[0]}.")
+            continue
+        calls = sum(r.calls for r in refs)
+        reason = (f"joined by {len(refs)} top pattern(s) with {calls} calls; the sizing places them in the "
+                  "colocation tablet, so these joins read one tablet instead of one per table. Create the "
+                  "database WITH COLOCATION = true (colocation is fixed at CREATE time) and keep these tables "
+                  "in it: " + " ".join(why.get(t, t) + "." for t in small))
+        out.append(ColocationAdvice(tables=small, reason=reason, sources=refs))
+    return out, notes
+
+
+# ---- entry point ---------------------------------------------------------------------------------------------
+
+
+def analyze(root: Path, *, top: int = DEFAULT_TOP) -> QueryAdvice:
+    """Rank the assessment's query patterns and propose indexes and colocation (not yet checked on a target)."""
+    if top < 1:
+        raise VoyagerError("--top must be at least 1")
+    md = load_metadata(root)
+    if not md.query_stats:
+        raise VoyagerError(no_stats_message(md, root))
+    ranked = rank_patterns(md.query_stats, md)
+    notes: list[str] = []
+    if not ranked:
+        raise VoyagerError(f"{root}: none of the {len(md.query_stats)} statement(s) in query-stats.csv touch a "
+                           f"table of the assessed schemas ({', '.join(md.info.schemas)})")
+    unparsed = len(md.query_stats) - sum(1 for _ in ranked)
+    if unparsed:
+        notes.append(f"{unparsed} statement(s) were left out: they touch no assessed table, or their text does "
+                     "not parse (pg_stat_statements cuts long texts).")
+    best = ranked[:top]
+    indexes, suppressed = propose(best, md)
+    colocation, more = colocation_advice(best, md)
+    notes += more
+    return QueryAdvice(assessment_dir=str(root), schemas=md.info.schemas, pg_stat_statements=md.info.pg_stat_statements,
+                       total_patterns=len(ranked), patterns=best, indexes=indexes, suppressed=suppressed,
+                       colocation=colocation, notes=notes)
