@@ -69,3 +69,61 @@ def test_a_full_disk_is_a_clear_message(tmp_path: Path) -> None:
     with pytest.raises(VoyagerError, match=r"export dir .* has only \d+ MiB free; free at least \d+ MiB and re-run "
                                            r"\(finished work is kept\)"):
         xdir.check_free_space(needed=1 << 62)
+
+
+def test_migrate_run_runs_every_remaining_step_in_one_process(make_db: Callable[[str], ConnectionParams],
+                                                             target_db: ConnectionParams, tmp_path: Path) -> None:
+    source = make_db("run_src")
+    with psycopg.connect(**connect_kwargs(source), autocommit=True) as conn:
+        create_sample_source(conn)
+    vt("migrate", "init", "--migration-name", "shop", *source_cli_args(source), *target_cli_args(target_db),
+       "--export-dir", str(tmp_path / "export"))
+    vt("migrate", "export", "schema", *target_cli_args(target_db))  # a run starts wherever the migration stands
+
+    out = vt("migrate", "run", "--through", "import-data", "--batch-size", "500", "--parallel-jobs", "2",
+             *target_cli_args(target_db))
+    done = [line.split(" completed")[0] for line in out.splitlines() if line.startswith("✓ ")]
+    assert done == ["✓ Analyze Schema", "✓ Import Schema", "✓ Export Data", "✓ Import Data"] or \
+        done == ["✓ Analyze Schema", "✓ Import Schema", "✓ Import Data", "✓ Export Data"], out
+    assert "Run Finalize Schema" in out  # it stopped where it was told to and says what comes next
+    with psycopg.connect(**connect_kwargs(target_db)) as conn:
+        chunks = conn.execute("SELECT count(*) FROM ybvoyager.export_chunks").fetchone()[0]
+        batches = conn.execute("SELECT count(*), count(DISTINCT (schema_name, table_name, chunk_id)) "
+                               "FROM ybvoyager.import_batches").fetchone()
+        assert chunks > len(EXPECTED_ROW_COUNTS) and batches == (chunks, chunks)  # small batches: several chunks
+        # Export and import overlapped: the import held its phase before the export completed.
+        starts = dict(conn.execute("SELECT phase, started_at FROM ybvoyager.migration_state "
+                                   "WHERE phase IN ('export_data', 'import_data') AND step = ''").fetchall())
+        ends = dict(conn.execute("SELECT phase, completed_at FROM ybvoyager.migration_state "
+                                 "WHERE phase IN ('export_data', 'import_data') AND step = ''").fetchall())
+        assert starts["import_data"] < ends["export_data"]
+
+    out = vt("migrate", "run", *target_cli_args(target_db))
+    assert [line.split(" completed")[0] for line in out.splitlines() if line.startswith("✓ ")] == \
+        ["✓ Finalize Schema", "✓ Verify Data"], out
+    assert "Run Cutover" in out  # never run by `migrate run`: the go/no-go is the user's
+    out = vt("migrate", "run", *target_cli_args(target_db))
+    assert "Nothing to run up to Verify Data" in out
+    with psycopg.connect(**connect_kwargs(target_db)) as conn:
+        for table, count in EXPECTED_ROW_COUNTS.items():
+            assert conn.execute(f"SELECT count(*) FROM ONLY {table}").fetchone()[0] == count, table
+
+
+def test_migrate_run_stops_at_the_first_failure_with_its_message(make_db: Callable[[str], ConnectionParams],
+                                                                 target_db: ConnectionParams, tmp_path: Path) -> None:
+    source = make_db("run_fail_src")
+    with psycopg.connect(**connect_kwargs(source), autocommit=True) as conn:
+        create_sample_source(conn)
+    vt("migrate", "init", "--migration-name", "shop", *source_cli_args(source), *target_cli_args(target_db),
+       "--export-dir", str(tmp_path / "export"))
+    with psycopg.connect(**connect_kwargs(target_db), autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS public")
+        conn.execute("CREATE TABLE public.customers (id int)")  # in the way of import schema
+        conn.execute("INSERT INTO public.customers VALUES (1)")
+    result = CliRunner().invoke(cli, ["migrate", "run", "--no-ignore-exist", *target_cli_args(target_db)],
+                                env={"COLUMNS": "160"})
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    with psycopg.connect(**connect_kwargs(target_db)) as conn:
+        states = dict(conn.execute("SELECT phase, status FROM ybvoyager.migration_state WHERE step = ''").fetchall())
+    assert states["import_schema"] == "FAILED" and states.get("export_data", "NOT_STARTED") == "NOT_STARTED"

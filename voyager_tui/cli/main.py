@@ -72,9 +72,11 @@ def cli(ctx: click.Context) -> None:
 
 def _migrate() -> click.Command:
     from .migrate import migrate
+    from .migrate_run import build_run_command
     from .steps import register_step_commands
 
     register_step_commands()
+    migrate.add_lazy("run", build_run_command)
     return migrate
 
 

@@ -66,6 +66,10 @@ EXAMPLES:
 \b
   # See what to do next
   voyager-tui migrate next --target-db-host yb.example.com
+
+\b
+  # Run every remaining step up to verify in one go (it stops before cutover)
+  voyager-tui migrate run --target-db-host yb.example.com
 """
 
 

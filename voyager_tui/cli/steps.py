@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import sys
 import threading
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from ..engine.next_step import next_step
 from ..engine.phases import PHASE_SPECS, Phase
-from ..engine.steps import StepOption, registered_step, run_step
+from ..engine.steps import Reporter, StepOption, registered_step, run_step
 from .lazy import LazyGroup
 from .migrate import console, migrate, target_store
 from .options import migration_options, migration_selector, target_options, target_params, tty_prompt
@@ -23,40 +24,60 @@ from .render import next_step_text
 
 
 class RichReporter:
-    """Progress of a step on the terminal: a bar when totals are known, plain lines when not a terminal."""
+    """Progress of a step on the terminal: a bar when totals are known, plain lines when not a terminal.
+
+    Steps that run side by side (`migrate run`) each report through their own `keyed` view: one bar each."""
 
     def __init__(self, out: Console) -> None:
         self.out = out
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                              TimeElapsedColumn(), console=out, transient=True)
-        self._task: TaskID | None = None
+        self._tasks: dict[str, TaskID] = {}
         self._lock = threading.Lock()  # steps report from several worker threads
-        self._last = ""
+        self._last: dict[str, str] = {}
 
     def progress(self, message: str, done: float | None = None, total: float | None = None) -> None:
+        self.update("", message, done, total)
+
+    def keyed(self, key: str) -> Reporter:
+        return _KeyedReporter(self, key)
+
+    def update(self, key: str, message: str, done: float | None, total: float | None) -> None:
         with self._lock:
             if not self.out.is_terminal:
-                if message != self._last:
+                if message != self._last.get(key):
                     self.out.print(message)
-                    self._last = message
+                    self._last[key] = message
                 return
-            if self._task is None:
-                self._bar.start()
-                self._task = self._bar.add_task(message, total=total)
-            self._bar.update(self._task, description=message, completed=done or 0, total=total)
+            task = self._tasks.get(key)
+            if task is None:
+                if not self._tasks:
+                    self._bar.start()
+                task = self._tasks[key] = self._bar.add_task(message, total=total)
+            self._bar.update(task, description=message, completed=done or 0, total=total)
 
     def stop(self) -> None:
-        if self._task is not None:
+        if self._tasks:
             self._bar.stop()
 
 
-def _click_option(opt: StepOption) -> Any:
+@dataclass(frozen=True)
+class _KeyedReporter:
+    parent: RichReporter
+    key: str
+
+    def progress(self, message: str, done: float | None = None, total: float | None = None) -> None:
+        self.parent.update(self.key, message, done, total)
+
+
+def click_option(opt: StepOption) -> Any:
     flag = f"--{opt.name}"
+    shown = "" if opt.default is None else f" [default: {opt.default}]"
     if opt.type is bool:
-        default = "on" if opt.default else "off"
-        return click.option(f"{flag}/--no-{opt.name}", opt.key, default=None, help=f"{opt.help} [default: {default}]")
+        shown = "" if opt.default is None else f" [default: {'on' if opt.default else 'off'}]"
+        return click.option(f"{flag}/--no-{opt.name}", opt.key, default=None, help=opt.help + shown)
     kind: Any = click.Choice(list(opt.choices)) if opt.choices else opt.type
-    return click.option(flag, opt.key, type=kind, default=None, help=f"{opt.help} [default: {opt.default}]")
+    return click.option(flag, opt.key, type=kind, default=None, help=opt.help + shown)
 
 
 def make_step_command(phase: Phase, name: str) -> click.Command:
@@ -92,7 +113,7 @@ def make_step_command(phase: Phase, name: str) -> click.Command:
     options = step.options if step else ()
     cmd: Any = run
     for opt in reversed(options):
-        cmd = _click_option(opt)(cmd)
+        cmd = click_option(opt)(cmd)
     cmd = click.option("--export-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                        help="Export directory on this machine (default: the one recorded at init).")(cmd)
     cmd = target_options(migration_options(cmd))

@@ -59,7 +59,8 @@ class ProgressTracker:
 
     def add(self, schema: str, table: str, rows: int, errored: int = 0) -> None:
         with self._lock:
-            t = self._tables[(schema, table)]
+            # A table whose chunks were planned after the import started is counted from its first batch on.
+            t = self._tables.setdefault((schema, table), _Table(total=None))
             t.done += rows
             t.errored += errored
             t.status = "IN_PROGRESS" if t.status == "NOT_STARTED" else t.status
@@ -67,7 +68,7 @@ class ProgressTracker:
 
     def set_status(self, schema: str, table: str, status: str, *, total: int | None = None) -> None:
         with self._lock:
-            t = self._tables[(schema, table)]
+            t = self._tables.setdefault((schema, table), _Table(total=None))
             t.status = status
             if total is not None:
                 t.total = total
