@@ -60,3 +60,30 @@ async def test_enter_through_every_phase_migrates_the_sample_database(
     with psycopg.connect(**connect_kwargs(target_db)) as conn:
         for table, count in EXPECTED_ROW_COUNTS.items():
             assert conn.execute(f"SELECT count(*) FROM ONLY {table}").fetchone()[0] == count, table
+
+
+async def test_run_all_key_runs_every_step_up_to_verify_then_stops_for_cutover(
+        make_db: Callable[[str], ConnectionParams], target_db: ConnectionParams, tmp_path: Path) -> None:
+    source_db = make_db("demo_run_src")
+    with psycopg.connect(**connect_kwargs(source_db), autocommit=True) as conn:
+        create_sample_source(conn)
+    rec = init_migration(InitRequest(migration_name="shop", source_type=SourceType.POSTGRESQL, source=source_db,
+                                     source_schemas=["public"], target=target_db, export_dir=tmp_path / "export"))
+    app = VoyagerApp([target_db], config=AppConfig(poll_interval=0.2))
+    async with app.run_test(size=(120, 50)) as pilot:
+        app.open_migration(target_db.label, rec.migration_uuid)
+        await wait_until(pilot, lambda: isinstance(app.screen, MigrationScreen) and app.screen.step is not None,
+                         what="migration screen")
+        screen = app.screen
+        assert isinstance(screen, MigrationScreen)
+        await pilot.press("R")
+        await wait_until(pilot, lambda: screen.running, what="the run to start")
+        await wait_until(pilot, lambda: not screen.running and screen.step is not None
+                         and screen.step.phase == Phase.CUTOVER, timeout=180, what="the run to reach cutover")
+        status = str(screen.query_one("#step-status", Static).render())
+        assert status.startswith("Ran Export Schema, Analyze Schema, Import Schema"), status
+        assert "Verify Data" in status
+        assert screen.check_action("run_to_verify", ()) is None  # cutover is a decision: R is not offered
+    snap = open_store(target_db).snapshot(rec.migration_uuid)
+    assert snap.statuses[Phase.VERIFY] == PhaseStatus.COMPLETED
+    assert snap.statuses[Phase.CUTOVER] == PhaseStatus.NOT_STARTED

@@ -21,7 +21,7 @@ from ...engine.connections import needs_password
 from ...engine.errors import ConnectionFailed, VoyagerError, one_line
 from ...engine.formatting import format_duration, format_percent, format_time
 from ...engine.next_step import NextStep, next_step
-from ...engine.phases import PHASE_SPECS, Phase, PhaseStatus
+from ...engine.phases import PHASE_ORDER, PHASE_SPECS, Phase, PhaseStatus
 from ...engine.status_view import current_activity, phase_rows
 from ...engine.steps import registered_step, run_step
 from ..messages import StepProgress
@@ -52,6 +52,7 @@ class MigrationScreen(MigrationLiveScreen):
     BINDINGS = [
         Binding("enter", "run_next_step", "Run step", id="run_next_step"),
         Binding("o", "run_with_options", "Run with options", id="run_with_options"),
+        Binding("R", "run_to_verify", "Run all to verify", id="run_to_verify"),
         Binding("c", "copy_command", "Copy command", id="copy_command"),
         Binding("h", "show_history", "History", id="show_history"),
         Binding("t", "show_tables", "Tables", id="show_tables"),
@@ -168,6 +169,8 @@ class MigrationScreen(MigrationLiveScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("run_next_step", "run_with_options"):
             return True if self.step and self.step.can_run_here and not self.running else None
+        if action == "run_to_verify":
+            return True if self._can_run_to_verify() else None
         if action == "copy_command":
             return True if self.step and self.step.argv else None
         if action == "cancel_step":
@@ -215,6 +218,32 @@ class MigrationScreen(MigrationLiveScreen):
                         exclusive=True, exit_on_error=False, name=f"step {step.phase.value}")
         self.refresh_bindings()
         self._show_step(step)
+
+    def _can_run_to_verify(self) -> bool:
+        step = self.step
+        return (step is not None and step.kind in ("run", "resume") and step.can_run_here and not self.running
+                and step.phase is not None and PHASE_ORDER.index(step.phase) <= PHASE_ORDER.index(Phase.VERIFY))
+
+    def action_run_to_verify(self) -> None:
+        """Every remaining step up to verify in one worker, as `migrate run` does; x cancels the running ones."""
+        if not self._can_run_to_verify():
+            return
+        self._cancel = threading.Event()
+        self.query_one("#step-status", Static).update("Running every step up to Verify Data …")
+        self.run_worker(partial(self._run_all, self._cancel), thread=True, group="step", exclusive=True,
+                        exit_on_error=False, name="steps up to verify")
+        self.refresh_bindings()
+        if self.step is not None:
+            self._show_step(self.step)
+
+    def _run_all(self, cancel: threading.Event) -> Any:
+        from ...engine.run_remaining import run_remaining
+
+        return run_remaining(self.vapp.targets[self.target_key], self.migration_uuid,
+                             reporter_for=lambda phase: UIReporter(self, phase), cancel=cancel,
+                             password=self.vapp.password_for(self.target_key),
+                             source_password=self.vapp.source_password_for(self.target_key, self.migration_uuid),
+                             command="voyager-tui (app): run all to verify")
 
     def _run(self, phase: Phase, cancel: threading.Event, command: str, options: dict[str, Any] | None) -> Any:
         return run_step(self.vapp.targets[self.target_key], self.migration_uuid, phase,
@@ -281,6 +310,10 @@ class MigrationScreen(MigrationLiveScreen):
         elif error is not None:
             status.update(Text(f"Step failed: {one_line(error)}", style="red"))
             self.notify(one_line(error), title="Step failed", severity="error", markup=False)
+        elif event.worker.name == "steps up to verify":
+            ran = event.worker.result.ran if event.worker.result is not None else []
+            done = ", ".join(PHASE_SPECS[p].title for p in ran) or "nothing"
+            status.update(f"Ran {done}.")
         else:
             status.update("Step finished.")
         self.refresh_bindings()
