@@ -2,12 +2,16 @@
 
 Each rule parses the object's DDL with pglast, changes the AST and prints it again, so the fix keeps every part of
 the statement it does not need to touch. Issues with no mechanical fix (inheritance, unsupported datatypes, ...)
-get no suggestion (None); the LLM provider or a human handles those.
+get no suggestion (None); the LLM provider or a human handles those. NOT_MECHANICAL lists each such catalog
+issue type with the reason, so every catalog entry is either fixed here or explained.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
+from itertools import combinations
+from types import MappingProxyType
 from typing import Any
 
 from pglast import ast, enums, parse_sql, visitors
@@ -15,7 +19,18 @@ from pglast.parser import ParseError
 from pglast.stream import RawStream
 
 from ..pipeline.import_schema import adapt_for_yugabytedb
-from ..schema.catalog import INDEX_UNSUPPORTED_TYPES, index_issue_id, pk_uk_issue_id
+from ..schema.catalog import (
+    CATALOG,
+    INDEX_UNSUPPORTED_TYPES,
+    LIVE_MIGRATION_UNSUPPORTED_TYPES,
+    MYSQL_UNSUPPORTED_DATATYPES,
+    ORACLE_UNSUPPORTED_DATATYPES,
+    UNSUPPORTED_DATATYPES,
+    Category,
+    index_issue_id,
+    pk_uk_issue_id,
+    source_datatype_issue_id,
+)
 from .models import Problem, Suggestion
 
 PROVIDER = "rules"
@@ -41,6 +56,11 @@ _TUNING_CMDS = {
 }
 
 
+_WITH_OIDS = re.compile(r"\bWITH\s+OIDS\b", re.IGNORECASE)
+# UNIQUE NULLS NOT DISTINCT over n columns becomes 2^n - 1 partial unique indexes: keep that small.
+_MAX_NULLS_NOT_DISTINCT_COLUMNS = 3
+
+
 class NoFix(Exception):
     """The statement does not have the shape a rule can fix mechanically."""
 
@@ -50,8 +70,12 @@ def suggest(problem: Problem) -> Suggestion | None:
     rule = _rule_for(problem.issue_type)
     if rule is None:
         return None
+    text = problem.original_sql
+    if problem.issue_type == "WITH_OIDS":
+        # PostgreSQL 12+ grammar (pglast's) has no WITH OIDS: take the clause out before parsing.
+        text = _WITH_OIDS.sub("", text)
     try:
-        stmts = [raw.stmt for raw in parse_sql(problem.original_sql) if raw.stmt is not None]
+        stmts = [raw.stmt for raw in parse_sql(text) if raw.stmt is not None]
     except ParseError:
         return None
     if not stmts:
@@ -438,6 +462,8 @@ def _generated_columns(stmts: list[ast.Node], problem: Problem) -> tuple[str, st
 
 
 def _compression(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+    if all(isinstance(s, ast.AlterTableStmt) for s in stmts):
+        return _remove_tuning_cmds(stmts, problem)  # ALTER TABLE ... SET COMPRESSION
     stmt: Any = _only(stmts, ast.CreateStmt)
     cols = [e for e in stmt.tableElts or () if isinstance(e, ast.ColumnDef) and e.compression]
     if not cols:
@@ -468,6 +494,317 @@ def _drop_index_concurrently(stmts: list[ast.Node], problem: Problem) -> tuple[s
         "The drop takes a brief exclusive lock on the table."]
 
 
+def _remove_table_of(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+    out: list[Any] = []
+    removed = False
+    stmt: Any
+    for stmt in stmts:
+        if isinstance(stmt, ast.AlterTableStmt):
+            kept = [c for c in stmt.cmds or () if c.subtype not in (_AT.AT_AddOf, _AT.AT_DropOf)]
+            removed = removed or len(kept) != len(stmt.cmds or ())
+            if not kept:
+                continue
+            stmt.cmds = tuple(kept)
+        out.append(stmt)
+    if not removed:
+        raise NoFix
+    reason = "Remove [NOT] OF <type>: YugabyteDB cannot bind a table to a composite type."
+    if not out:
+        reason += " Nothing is left of the statement, so the fix drops it."
+    return _emit(out), reason, ["The table no longer depends on the type: changing or dropping the type does not "
+                                "follow through to the table."]
+
+
+def _disable_rule_to_drop(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+    stmt: Any = _only(stmts, ast.AlterTableStmt)
+    rules = [c.name for c in stmt.cmds or () if c.subtype == _AT.AT_DisableRule]
+    if not rules:
+        raise NoFix
+    kept = [c for c in stmt.cmds or () if c.subtype != _AT.AT_DisableRule]
+    table = _name(stmt.relation)
+    out: list[Any] = [_parse_one(f"DROP RULE {_ident(r)} ON {table}") for r in rules]
+    if kept:
+        stmt.cmds = tuple(kept)
+        out.insert(0, stmt)
+    return (_emit(out), "Rules cannot be disabled in YugabyteDB: drop the rule, which has the same effect as "
+            "disabling it.", ["To enable the rule again, re-create it with CREATE RULE."])
+
+
+def _ident(name: str) -> str:
+    return RawStream()(ast.ColumnRef(fields=(ast.String(sval=name),)))
+
+
+def _drop_statement(kind: type[Any] | tuple[type[Any], ...], reason: str, caveat: str) -> Rule:
+    """A rule for a statement YugabyteDB rejects whose documented workaround is to leave it out."""
+    def rule(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+        _only(stmts, kind)
+        return "", reason, [caveat]
+    return rule
+
+
+def _without_security_invoker(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+    view: Any = _only(stmts, ast.ViewStmt)
+    opts = [o for o in view.options or () if o.defname.lower() != "security_invoker"]
+    if len(opts) == len(view.options or ()):
+        raise NoFix
+    view.options = tuple(opts) or None
+    return (_emit([view]), "security_invoker views need a PostgreSQL 15-based YugabyteDB: create the view without "
+            "the option.",
+            ["The view now reads its tables with the view owner's privileges and row-level security policies, not "
+             "the caller's: grant the view (not the tables) to the roles that use it, and check what they see."])
+
+
+def _without_check_option(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+    view: Any = _only(stmts, ast.ViewStmt)
+    opts = [o for o in view.options or () if o.defname.lower() != "check_option"]
+    if view.withCheckOption == enums.ViewCheckOption.NO_CHECK_OPTION and len(opts) == len(view.options or ()):
+        raise NoFix
+    view.withCheckOption = enums.ViewCheckOption.NO_CHECK_OPTION
+    view.options = tuple(opts) or None
+    return (_emit([view]), "Views WITH CHECK OPTION are not supported: create the view without it.",
+            ["Inserts and updates through the view that produce rows the view does not show are no longer "
+             "rejected: enforce the view's condition with a trigger on the base table if writes go through it."])
+
+
+def _without_deterministic(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+    coll: Any = _only(stmts, ast.DefineStmt)
+    if coll.kind != enums.ObjectType.OBJECT_COLLATION:
+        raise NoFix
+    opts = []
+    for opt in coll.definition or ():
+        if opt.defname.lower() != "deterministic":
+            opts.append(opt)
+        elif RawStream()(opt.arg).strip("'").lower() not in ("true", "on", "1", "yes"):
+            # deterministic = false changes comparisons: that is NON_DETERMINISTIC_COLLATION, a judgement call.
+            raise NoFix
+    if len(opts) == len(coll.definition or ()):
+        raise NoFix
+    coll.definition = tuple(opts)
+    return (_emit([coll]), "The deterministic option of CREATE COLLATION needs a PostgreSQL 15-based YugabyteDB: "
+            "remove it (collations are deterministic there, which is what the option asked for).", [])
+
+
+def _quoted_function_body(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+    fn: Any = _only(stmts, ast.CreateFunctionStmt)
+    body = fn.sql_body
+    if body is None:
+        raise NoFix
+    if isinstance(body, ast.ReturnStmt):
+        ret: Any = body.returnval
+        text = f"SELECT {RawStream()(ret)}"
+    else:
+        # BEGIN ATOMIC ... END: one list of statements, wrapped in a one-element list by the grammar.
+        text = ";\n".join(RawStream()(s) for group in body for s in group)
+    if not text:
+        raise NoFix
+    fn.sql_body = None
+    fn.options = (*(fn.options or ()), ast.DefElem(defname="as", arg=(ast.String(sval=text),)))
+    return (_emit([fn]), "SQL-standard function bodies need a PostgreSQL 15-based YugabyteDB: write the same "
+            "statements as a quoted LANGUAGE sql body.",
+            ["A quoted body is checked when the function is called, not when it is created: objects it uses are "
+             "not recorded as dependencies, so dropping or renaming them is no longer blocked."])
+
+
+def _nulls_distinct_indexes(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+    """UNIQUE NULLS NOT DISTINCT (k1..kn) becomes a plain unique key plus, for each non-empty set S of key
+    columns, a unique index on the other key columns over the rows where every column of S is NULL.
+
+    Two rows conflict under NULLS NOT DISTINCT iff their NULL key columns are the same set S and they agree on
+    the rest; the partial index for S holds both rows and compares the rest (rows with further NULLs there are
+    distinct in it and are caught by the index of the larger set).
+    """
+    out: list[Any] = []
+    extra: list[Any] = []
+    stmt: Any
+    for stmt in stmts:
+        out.append(stmt)
+        if isinstance(stmt, ast.IndexStmt) and stmt.nulls_not_distinct:
+            keys = [RawStream()(e.expr) if e.expr is not None else _ident(e.name) for e in stmt.indexParams or ()]
+            stmt.nulls_not_distinct = False
+            where = RawStream()(stmt.whereClause) if stmt.whereClause is not None else None
+            rel: Any = stmt.relation
+            extra += _null_set_indexes(stmt.idxname or f"{rel.relname}_key", _name(rel), keys, where)
+            continue
+        table: Any = stmt.relation if isinstance(stmt, (ast.CreateStmt, ast.AlterTableStmt)) else None
+        for con, cols in _unique_constraints(stmt):
+            if not con.nulls_not_distinct:
+                continue
+            con.nulls_not_distinct = False
+            base = con.conname or f"{table.relname}_{'_'.join(cols)}_key"
+            extra += _null_set_indexes(base, _name(table), [_ident(c) for c in cols], None)
+    if not extra:
+        raise NoFix
+    return (_emit(out + extra), "UNIQUE NULLS NOT DISTINCT needs a PostgreSQL 15-based YugabyteDB: keep a plain "
+            "unique key and add partial unique indexes that allow only one row per combination of NULL key "
+            "columns.",
+            ["The NULL-handling indexes are separate objects: ON CONFLICT targets and foreign keys use only the "
+             "plain unique key, whose NULLs are distinct."])
+
+
+def _unique_constraints(stmt: Any) -> list[tuple[Any, list[str]]]:
+    found: list[tuple[Any, list[str]]] = []
+    if isinstance(stmt, ast.CreateStmt):
+        for elt in stmt.tableElts or ():
+            if isinstance(elt, ast.Constraint) and elt.contype == _CT.CONSTR_UNIQUE:
+                found.append((elt, [k.sval for k in elt.keys or ()]))
+            elif isinstance(elt, ast.ColumnDef):
+                found += [(c, [str(elt.colname)]) for c in elt.constraints or () if c.contype == _CT.CONSTR_UNIQUE]
+    elif isinstance(stmt, ast.AlterTableStmt):
+        for cmd in stmt.cmds or ():
+            if isinstance(cmd.def_, ast.Constraint) and cmd.def_.contype == _CT.CONSTR_UNIQUE:
+                if not cmd.def_.keys:
+                    raise NoFix  # UNIQUE USING INDEX: the columns are not in the statement
+                found.append((cmd.def_, [k.sval for k in cmd.def_.keys]))
+    return found
+
+
+def _null_set_indexes(base: str, table: str, keys: list[str], where: str | None) -> list[Any]:
+    if not keys or len(keys) > _MAX_NULLS_NOT_DISTINCT_COLUMNS:
+        raise NoFix
+    out = []
+    positions = range(len(keys))
+    for size in range(1, len(keys) + 1):
+        for nulls in combinations(positions, size):
+            rest = [keys[i] for i in positions if i not in nulls] or [f"({keys[nulls[0]]} IS NULL)"]
+            cond = " AND ".join([*([f"({where})"] if where else []), *(f"{keys[i]} IS NULL" for i in nulls)])
+            suffix = "_".join(str(i + 1) for i in nulls)
+            name = _ident(f"{base}_null_{suffix}")
+            out.append(_parse_one(f"CREATE UNIQUE INDEX {name} ON {table} ({', '.join(rest)}) WHERE {cond}"))
+    return out
+
+
+def _partition_columns_into_pk(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+    stmt: Any = _only(stmts, ast.CreateStmt)
+    spec = stmt.partspec
+    if spec is None or any(p.name is None for p in spec.partParams or ()):
+        raise NoFix  # an expression cannot be part of a primary key
+    part_cols = [str(p.name) for p in spec.partParams or ()]
+    pk: Any = None
+    for elt in stmt.tableElts or ():
+        if isinstance(elt, ast.Constraint) and elt.contype == _CT.CONSTR_PRIMARY:
+            pk = elt
+        elif isinstance(elt, ast.ColumnDef):
+            for con in elt.constraints or ():
+                if con.contype == _CT.CONSTR_PRIMARY:
+                    # A column-level key cannot take more columns: move it to a table constraint.
+                    elt.constraints = tuple(c for c in elt.constraints or () if c is not con) or None
+                    pk = ast.Constraint(contype=_CT.CONSTR_PRIMARY, conname=con.conname,
+                                        keys=(ast.String(sval=elt.colname),), options=con.options)
+                    stmt.tableElts = (*stmt.tableElts, pk)
+    if pk is None or not pk.keys:
+        raise NoFix
+    have = [k.sval for k in pk.keys]
+    missing = [c for c in part_cols if c not in have]
+    if not missing:
+        raise NoFix
+    pk.keys = (*pk.keys, *(ast.String(sval=c) for c in missing))
+    return (_emit([stmt]), f"The primary key of a partitioned table must contain the partition key: add "
+            f"{', '.join(missing)} to it.",
+            ["Uniqueness is now enforced on the wider key: rows that differ only in the partition key columns no "
+             "longer conflict. Enforce the original key in the application if it matters."])
+
+
+def _drop_foreign_table_keys(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+    keys = (_CT.CONSTR_PRIMARY, _CT.CONSTR_FOREIGN)
+    stmt: Any = _only(stmts, (ast.CreateForeignTableStmt, ast.AlterTableStmt))
+    if isinstance(stmt, ast.AlterTableStmt):
+        if stmt.objtype != enums.ObjectType.OBJECT_FOREIGN_TABLE:
+            raise NoFix
+        kept = [c for c in stmt.cmds or () if not (isinstance(c.def_, ast.Constraint) and c.def_.contype in keys)]
+        if len(kept) == len(stmt.cmds or ()):
+            raise NoFix
+        stmt.cmds = tuple(kept)
+        sql = _emit([stmt]) if kept else ""
+    else:
+        base = stmt.base
+        pk_cols: list[str] = []
+        removed = 0
+        elts = []
+        for elt in base.tableElts or ():
+            if isinstance(elt, ast.Constraint) and elt.contype in keys:
+                removed += 1
+                if elt.contype == _CT.CONSTR_PRIMARY:
+                    pk_cols += [k.sval for k in elt.keys or ()]
+                continue
+            if isinstance(elt, ast.ColumnDef):
+                cons = [c for c in elt.constraints or () if c.contype not in keys]
+                removed += len(elt.constraints or ()) - len(cons)
+                if any(c.contype == _CT.CONSTR_PRIMARY for c in elt.constraints or ()):
+                    pk_cols.append(str(elt.colname))
+                elt.constraints = tuple(cons) or None
+            elts.append(elt)
+        if not removed:
+            raise NoFix
+        base.tableElts = tuple(elts)
+        _not_null(base, pk_cols)  # the NOT NULL a primary key implied still holds for the rows
+        sql = _emit([stmt])
+    return (sql, "Foreign tables cannot have primary or foreign keys: remove them (the remote table enforces its "
+            "own keys).", ["Nothing on the target checks uniqueness or references of the foreign table's rows."])
+
+
+def _split_drop(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+    drop: Any = _only(stmts, ast.DropStmt)
+    objects = list(drop.objects or ())
+    if len(objects) < 2:
+        raise NoFix
+    out = [ast.DropStmt(objects=(obj,), removeType=drop.removeType, behavior=drop.behavior,
+                        missing_ok=drop.missing_ok, concurrent=drop.concurrent) for obj in objects]
+    return _emit(out), "A DROP of several objects fails: drop them one statement at a time.", []
+
+
+class _QualifyIn(visitors.Visitor):
+    """Qualifies references to the relations the CREATE SCHEMA itself creates, which it resolved in that schema."""
+
+    def __init__(self, schema: str, created: set[str]) -> None:
+        super().__init__()
+        self.schema = schema
+        self.created = created
+
+    def visit_RangeVar(self, ancestors: Any, node: Any) -> None:
+        if node.schemaname is None and node.relname in self.created:
+            node.schemaname = self.schema
+
+
+def _split_create_schema(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+    cs: Any = _only(stmts, ast.CreateSchemaStmt)
+    elements = list(cs.schemaElts or ())
+    if not elements:
+        raise NoFix
+    schema = cs.schemaname or (cs.authrole.rolename if cs.authrole is not None else None)
+    if not schema:
+        raise NoFix
+    created: set[str] = set()
+    for el in elements:
+        rv = (el.relation if isinstance(el, (ast.CreateStmt, ast.IndexStmt, ast.CreateTrigStmt)) else
+              el.view if isinstance(el, ast.ViewStmt) else el.sequence if isinstance(el, ast.CreateSeqStmt) else None)
+        if isinstance(el, (ast.CreateStmt, ast.ViewStmt, ast.CreateSeqStmt)) and rv is not None:
+            created.add(str(rv.relname))
+    qualify = _QualifyIn(schema, created)
+    for el in elements:
+        qualify(el)
+    cs.schemaElts = None
+    caveats = []
+    if cs.authrole is not None:
+        caveats.append("The objects are now owned by the user who runs the statements, not by the AUTHORIZATION "
+                       "role: add ALTER ... OWNER TO if ownership matters.")
+    return (_emit([cs, *elements]), "CREATE SCHEMA cannot create objects in the same statement: create the schema "
+            "first, then each object (qualified with the schema) on its own.", caveats)
+
+
+def _without_oids(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+    stmt: Any = _only(stmts, (ast.CreateStmt, ast.AlterTableStmt))
+    changed = _WITH_OIDS.search(problem.original_sql) is not None
+    if isinstance(stmt, ast.CreateStmt):
+        opts = [o for o in stmt.options or () if o.defname.lower() != "oids"]
+        changed = changed or len(opts) != len(stmt.options or ())
+        stmt.options = tuple(opts) or None
+    if not changed:
+        raise NoFix
+    return (_emit([stmt]), "Tables WITH OIDS are not supported: create the table without them.",
+            ["Rows have no oid column any more: code that reads oid must use a key column instead (add an "
+             "identity column if rows need a generated id)."])
+
+
 _RULES: dict[str, Rule] = {
     "UNLOGGED_TABLES": _unlogged,
     "DEFERRABLE_CONSTRAINTS": _deferrable,
@@ -485,4 +822,87 @@ _RULES: dict[str, Rule] = {
     "COMPRESSION_CLAUSE_IN_TABLE": _compression,
     "CONSTRAINT_TRIGGER": _constraint_trigger,
     "DROP_INDEX_CONCURRENTLY": _drop_index_concurrently,
+    "ALTER_INDEX_SET": _remove_tuning_cmds,
+    "ALTER_TABLE_OF": _remove_table_of,
+    "ALTER_TABLE_DISABLE_RULE": _disable_rule_to_drop,
+    "CREATE_CONVERSION": _drop_statement(
+        ast.CreateConversionStmt, "CREATE CONVERSION is not supported: leave the conversion out.",
+        "Convert encodings in the application; client_encoding conversions built into the server still work."),
+    "ALTER_CONVERSION": _drop_statement(
+        (ast.AlterObjectSchemaStmt, ast.RenameStmt, ast.AlterOwnerStmt),
+        "Conversions are not supported, so neither is altering one: leave the statement out.",
+        "The conversion it altered is not created on the target either (see CREATE_CONVERSION)."),
+    "REINDEX": _drop_statement(
+        ast.ReindexStmt, "REINDEX is not supported: leave the statement out.",
+        "Nothing to replace it with: YugabyteDB's LSM indexes do not bloat the way PostgreSQL btree indexes do."),
+    "SECURITY_INVOKER_VIEWS": _without_security_invoker,
+    "VIEW_WITH_CHECK_OPTION": _without_check_option,
+    "DETERMINISTIC_OPTION_WITH_COLLATION": _without_deterministic,
+    "SQL_BODY_IN_FUNCTION": _quoted_function_body,
+    "UNIQUE_NULLS_NOT_DISTINCT": _nulls_distinct_indexes,
+    "INSUFFICIENT_COLUMNS_IN_PK_FOR_PARTITION": _partition_columns_into_pk,
+    "CONSTRAINT_ON_FOREIGN_TABLE": _drop_foreign_table_keys,
+    "DROP_MULTIPLE_OBJECTS": _split_drop,
+    "CREATE_SCHEMA_WITH_ELEMENTS": _split_create_schema,
+    "WITH_OIDS": _without_oids,
 }
+
+
+_QUERY_LEVEL = "a query construct in application SQL or a routine body, not a DDL object import schema creates"
+_PERFORMANCE = "a performance finding of the assessment, not a failing DDL; the right change depends on the workload"
+_DATATYPE = "the column needs another data type: a data model change that also changes the data and its users"
+_LIVE = "a limit of live migration (CDC), not of the DDL: the choice is offline migration or another data type"
+_SOURCE = ("a source column the export cannot carry: it never reaches a DDL file; convert it on the source "
+           "before migrating")
+
+NOT_MECHANICAL: Mapping[str, str] = MappingProxyType({
+    "BEFORE_ROW_TRIGGER_ON_PARTITIONED_TABLE": "the trigger belongs on each partition, and the partitions are other "
+                                               "objects the statement does not name",
+    "REFERENCING_CLAUSE_IN_TRIGGER": "a FOR EACH ROW rewrite needs a new trigger function body: the old one reads "
+                                     "the transition tables",
+    "EXPRESSION_PARTITION_WITH_PK_UK": "choosing between new partition columns and dropping the key is a data model "
+                                       "decision",
+    "MULTI_COLUMN_LIST_PARTITION": "choosing another partition column or RANGE partitioning is a data model "
+                                   "decision, and the partitions must change with it",
+    "INHERITANCE": "replacing inheritance (partitioning, separate tables, a UNION ALL view) is a redesign of tables "
+                   "and queries",
+    "ALTER_TABLE_INHERIT": "changing inheritance is part of the INHERITANCE redesign",
+    "NON_DETERMINISTIC_COLLATION": "case- or accent-insensitive comparisons need lower()/citext-style changes in "
+                                   "columns and queries",
+    "FOREIGN_KEY_REFERENCED_PARTITIONED_TABLE": "the reference must point at partitions or become a trigger: both "
+                                                "need the partition layout",
+    "DATABASE_OPTIONS_PG15": "the target database is created before import schema, and CREATE DATABASE cannot run "
+                             "in the transaction that validates a fix; dropping a locale option is a choice",
+    "DATABASE_OPTIONS_PG17": "as DATABASE_OPTIONS_PG15: CREATE DATABASE is set up by hand and cannot be validated "
+                             "in a transaction",
+    "UNSUPPORTED_EXTENSION": "the alternative to an extension depends on what the schema uses it for",
+    "CREATE_ACCESS_METHOD": "removing it means removing or redesigning every object that uses the access method",
+    "LANGUAGE_C_FUNCTION": "the C code must be rewritten in SQL or PL/pgSQL or replaced by an extension",
+    "ALTER_TABLE_SET_SCHEMA": "the fix is to create the table in the target schema, i.e. a change to its CREATE "
+                              "TABLE, another object",
+    "ALTER_TABLE_ALTER_CONSTRAINT": "re-creating the constraint needs its full definition, which the statement "
+                                    "does not contain",
+    "ALTER_TABLE_VALIDATE_CONSTRAINT": "the fix is to create the constraint valid, i.e. a change to its ADD "
+                                       "CONSTRAINT ... NOT VALID, another statement",
+    "ALTER_TYPE_ATTRIBUTE": "the type's CREATE TYPE (another object) must get its final attributes",
+    "ALTER_VIEW": "re-creating the view needs its full definition, which the statement does not contain",
+    "ALTER_AGGREGATE": "the aggregate's CREATE AGGREGATE (another object) must get its final name and schema",
+    "ALTER_TABLESPACE": "YugabyteDB tablespaces describe placement: the options need a placement decision",
+    "CREATE_TABLE_LIKE": "spelling the columns out needs the definition of the table LIKE copies",
+    "WHERE_CURRENT_OF": "cursor code in a routine must be rewritten to update by key",
+    "ALTER_TABLE_ADD_PK_ON_PARTITIONED_TABLE": "the key moves into the partitioned table's CREATE TABLE, another "
+                                               "statement",
+    "FOREIGN_TABLE": "the foreign server and user mapping must be created on the target; the DDL itself is fine",
+    "POLICY_WITH_ROLES": "the roles must be created on the target; the DDL itself is fine",
+    "SAVEPOINT_USAGE": "an application pattern under live migration, not a DDL problem",
+    "UNSUPPORTED_DATATYPE_LIVE_MIGRATION_WITH_FF_FB_USER_DEFINED": _LIVE,
+    "UNSUPPORTED_DATATYPE_LIVE_MIGRATION_WITH_FF_FB_TSQUERY": _LIVE,
+    **{issue: _DATATYPE for issue in UNSUPPORTED_DATATYPES.values()},
+    **{issue: _LIVE for issue in LIVE_MIGRATION_UNSUPPORTED_TYPES.values()},
+    **{source_datatype_issue_id("mysql", t): _SOURCE for t in MYSQL_UNSUPPORTED_DATATYPES},
+    **{source_datatype_issue_id("oracle", t): _SOURCE for t in ORACLE_UNSUPPORTED_DATATYPES},
+    # Whole categories: a query construct or a performance finding is never a DDL object that fails to import.
+    **{e.id: _QUERY_LEVEL for e in CATALOG.values() if e.category is Category.UNSUPPORTED_QUERY_CONSTRUCTS},
+    **{e.id: _PERFORMANCE for e in CATALOG.values() if e.category is Category.PERFORMANCE_OPTIMIZATIONS},
+})
+"""Catalog issue types the rule provider leaves to the LLM provider or a person, each with the reason."""

@@ -1,12 +1,15 @@
 """Prove a suggestion on the real target: run it in a transaction that is always rolled back, plus a smoke check.
 
 PostgreSQL (and YugabyteDB with transactional DDL) rolls back DDL, so nothing of the suggestion, its setup or the
-probe rows persists. The evidence lists every statement run, the smoke check and what the target answered.
+probe rows persists. Where a rolled-back transaction may leave DDL behind, the suggestion runs in a scratch schema
+that is dropped afterwards instead (see scratch.py). The evidence lists every statement run, the smoke check, what
+the target answered and which of the two modes was used.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Any, Literal
 
 import psycopg
 from pglast import ast, parse_sql
@@ -15,10 +18,17 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from ..errors import one_line
+from . import scratch
 from .models import Suggestion, ValidationStatus
 
 STATEMENT_TIMEOUT = "30s"
 """A suggestion that hangs (lock wait, runaway function) fails validation instead of blocking the review."""
+
+
+Mode = Literal["auto", "rollback", "scratch"]
+
+_DDL_MODE: dict[tuple[str, int, str, str], Literal["rollback", "scratch"]] = {}
+"""Per target (host, port, database, version()): the probe creates and drops a schema, so it runs once."""
 
 
 class _Failed(Exception):
@@ -28,10 +38,13 @@ class _Failed(Exception):
 
 
 def validate(conn: psycopg.Connection[Any], suggestion: Suggestion, *,
-             setup_sql: list[str] | None = None) -> Suggestion:
+             setup_sql: list[str] | None = None, mode: Mode = "auto") -> Suggestion:
     """Run `setup_sql` (objects the suggestion depends on) and the suggested SQL on the target, then smoke-check
-    the objects it creates, all in one transaction that is rolled back. Returns a copy with the status and the
-    evidence set."""
+    the objects it creates, all in one transaction that is rolled back ("rollback"), or redirected into a scratch
+    schema that is dropped ("scratch"); "auto" picks rollback unless the target keeps rolled-back DDL. Returns a
+    copy with the status and the evidence set."""
+    if (ddl_mode(conn) if mode == "auto" else mode) == "scratch":
+        return _validate_in_scratch(conn, suggestion, setup_sql or [])
     evidence: list[str] = []
     status = ValidationStatus.VALID
     try:
@@ -53,6 +66,95 @@ def validate(conn: psycopg.Connection[Any], suggestion: Suggestion, *,
         evidence.append(f"target error: {one_line(exc)}")
     evidence.append("rolled back: nothing was kept in the target")
     return suggestion.model_copy(update={"validation_status": status, "validation_evidence": "\n".join(evidence)})
+
+
+def ddl_mode(conn: psycopg.Connection[Any]) -> Literal["rollback", "scratch"]:
+    """"rollback" where the target rolls back DDL, else "scratch". PostgreSQL always does; a YugabyteDB target is
+    probed once (it depends on version and flags): create a throwaway schema and table, roll back, look for them."""
+    row = conn.execute("SELECT version()").fetchone()
+    version = str(row[0]) if row else ""
+    if "-YB-" not in version:
+        return "rollback"
+    key = (str(conn.info.host), int(conn.info.port), str(conn.info.dbname), version)
+    if key not in _DDL_MODE:
+        _DDL_MODE[key] = "rollback" if ddl_rolls_back(conn) else "scratch"
+    return _DDL_MODE[key]
+
+
+def ddl_rolls_back(conn: psycopg.Connection[Any]) -> bool:
+    """Whether a schema and table created in a rolled-back transaction are gone afterwards (any leftover is
+    dropped). A target that refuses DDL in a transaction block counts as not rolling back."""
+    name = f"ybvoyager_ddlprobe_{uuid.uuid4().hex[:12]}"
+    schema = sql.Identifier(name)
+    try:
+        with conn.transaction(force_rollback=True):
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
+            conn.execute(sql.SQL("CREATE TABLE {}.probe (id int)").format(schema))
+    except psycopg.Error:
+        pass
+    row = conn.execute("SELECT to_regnamespace(%s) IS NOT NULL OR to_regclass(%s) IS NOT NULL",
+                       (scratch.quote(name), f"{scratch.quote(name)}.probe")).fetchone()
+    kept = bool(row and row[0])
+    if kept:
+        with conn.transaction():
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
+    return not kept
+
+
+def _validate_in_scratch(conn: psycopg.Connection[Any], suggestion: Suggestion, setup_sql: list[str]) -> Suggestion:
+    """The same statements and smoke checks, rewritten into a fresh scratch schema and committed there (so a target
+    without transactional DDL cannot leave anything elsewhere); the schema is always dropped afterwards."""
+    name = f"{scratch.SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
+    evidence: list[str] = [f"mode: scratch schema {name} (the target may keep DDL that is rolled back)"]
+    status = ValidationStatus.VALID
+    created = False
+    try:
+        plan = scratch.plan(conn, name, setup_sql, suggestion.suggested_sql)
+        path = conn.execute("SELECT current_schemas(false)").fetchone()
+        originals = [str(s) for s in (path[0] if path else []) if s != name]
+        with conn.transaction():
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
+        created = True
+        evidence.extend(plan.notes)
+        with conn.transaction():
+            conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(STATEMENT_TIMEOUT)))
+            conn.execute(sql.SQL("SET LOCAL search_path = {}").format(
+                sql.SQL(", ").join(sql.Identifier(s) for s in [name, *originals])))
+            for src in plan.copies:
+                ran = scratch.copy_relation(conn, name, src)
+                evidence.append(f"-- scratch copy of {src.schema}.{src.name} (structure only, no rows)\n"
+                                + ";\n".join(ran))
+            for stmt in plan.setup:
+                _run(conn, stmt, "setup", evidence)
+            if not plan.suggestion.strip():
+                evidence.append("nothing to run: the fix drops the object")
+            else:
+                _run(conn, plan.suggestion, "suggested SQL (redirected into the scratch schema)", evidence)
+                for check in _smoke_checks(plan.suggestion):
+                    check(conn, evidence)
+    except scratch.Refused as refused:
+        status = ValidationStatus.INVALID
+        evidence.append(f"not run: {refused.message}")
+    except _Failed as failed:
+        status = ValidationStatus.INVALID
+        evidence.append(failed.message)
+    except psycopg.Error as exc:
+        status = ValidationStatus.INVALID
+        evidence.append(f"target error: {one_line(exc)}")
+    finally:
+        if created:
+            evidence.append(_drop_scratch(conn, name))
+    evidence.append("function bodies are not rewritten: their unqualified names resolve to the scratch schema first")
+    return suggestion.model_copy(update={"validation_status": status, "validation_evidence": "\n".join(evidence)})
+
+
+def _drop_scratch(conn: psycopg.Connection[Any], name: str) -> str:
+    try:
+        with conn.transaction():
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        return f"could not drop scratch schema {name} ({one_line(exc)}): drop it by hand"
+    return f"validated in scratch schema {name}, dropped: nothing was kept in the target"
 
 
 def _run(conn: psycopg.Connection[Any], text: str, what: str, evidence: list[str]) -> None:
