@@ -35,7 +35,7 @@ MID = uuid.UUID("3f2504e0-4f89-11d3-9a0c-0305e82c3301")
 SIZE = (120, 44)
 
 
-def _suggestions() -> list[Suggestion]:
+def fixture_suggestions() -> list[Suggestion]:
     def s(n: int, name: str, issue: str, original: str, suggested: str, reason: str,
           caveats: list[str] | None = None) -> Suggestion:
         return Suggestion(suggestion_id=uuid.UUID(int=n), migration_uuid=MID, object_type="TABLE", object_name=name,
@@ -73,7 +73,7 @@ def suggestions_target(pg_admin: psycopg.Connection, monkeypatch: pytest.MonkeyP
             source_db_version="PostgreSQL 15.8", source_db_identifier="postgresql:sysid-7301/shop",
             source_schemas=["public"], target_db_name=DB, target_db_type="yugabytedb",
             target_db_version="PostgreSQL 15.12-YB-2025.1.2.0-b0"))
-        items = _suggestions()
+        items = fixture_suggestions()
         save_suggestions(conn, [validate(conn, items[0]), validate(conn, items[1]), items[2]])
     yield target
     pg_admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB)))

@@ -52,7 +52,7 @@ class MigrationScreen(MigrationLiveScreen):
     BINDINGS = [
         Binding("enter", "run_next_step", "Run step", id="run_next_step"),
         Binding("o", "run_with_options", "Run with options", id="run_with_options"),
-        Binding("R", "run_to_verify", "Run all to verify", id="run_to_verify"),
+        Binding("R", "run_to_verify", "Run to verify", id="run_to_verify"),
         Binding("c", "copy_command", "Copy command", id="copy_command"),
         Binding("h", "show_history", "History", id="show_history"),
         Binding("t", "show_tables", "Tables", id="show_tables"),
