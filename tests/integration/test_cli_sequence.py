@@ -23,13 +23,17 @@ def vt(*args: str) -> str:
     return result.stdout
 
 
-def test_following_migrate_next_migrates_the_sample_database(make_db: Callable[[str], ConnectionParams],
-                                                             target_db: ConnectionParams, tmp_path: Path) -> None:
-    source = make_db("cli_src")
+def init_shop(source: ConnectionParams, target_db: ConnectionParams, tmp_path: Path) -> None:
+    """The demo's sample database in `source`, registered as migration shop."""
     with psycopg.connect(**connect_kwargs(source), autocommit=True) as conn:
         create_sample_source(conn)
     vt("migrate", "init", "--migration-name", "shop", *source_cli_args(source), *target_cli_args(target_db),
        "--export-dir", str(tmp_path / "export"))
+
+
+def test_following_migrate_next_migrates_the_sample_database(make_db: Callable[[str], ConnectionParams],
+                                                             target_db: ConnectionParams, tmp_path: Path) -> None:
+    init_shop(make_db("cli_src"), target_db, tmp_path)
     ran = []
     for _ in range(12):
         step = json.loads(vt("migrate", "next", "--json", *target_cli_args(target_db)))
@@ -73,11 +77,7 @@ def test_a_full_disk_is_a_clear_message(tmp_path: Path) -> None:
 
 def test_migrate_run_runs_every_remaining_step_in_one_process(make_db: Callable[[str], ConnectionParams],
                                                              target_db: ConnectionParams, tmp_path: Path) -> None:
-    source = make_db("run_src")
-    with psycopg.connect(**connect_kwargs(source), autocommit=True) as conn:
-        create_sample_source(conn)
-    vt("migrate", "init", "--migration-name", "shop", *source_cli_args(source), *target_cli_args(target_db),
-       "--export-dir", str(tmp_path / "export"))
+    init_shop(make_db("run_src"), target_db, tmp_path)
     vt("migrate", "export", "schema", *target_cli_args(target_db))  # a run starts wherever the migration stands
 
     out = vt("migrate", "run", "--through", "import-data", "--batch-size", "500", "--parallel-jobs", "2",
@@ -111,11 +111,7 @@ def test_migrate_run_runs_every_remaining_step_in_one_process(make_db: Callable[
 
 def test_migrate_run_stops_at_the_first_failure_with_its_message(make_db: Callable[[str], ConnectionParams],
                                                                  target_db: ConnectionParams, tmp_path: Path) -> None:
-    source = make_db("run_fail_src")
-    with psycopg.connect(**connect_kwargs(source), autocommit=True) as conn:
-        create_sample_source(conn)
-    vt("migrate", "init", "--migration-name", "shop", *source_cli_args(source), *target_cli_args(target_db),
-       "--export-dir", str(tmp_path / "export"))
+    init_shop(make_db("run_fail_src"), target_db, tmp_path)
     with psycopg.connect(**connect_kwargs(target_db), autocommit=True) as conn:
         conn.execute("CREATE SCHEMA IF NOT EXISTS public")
         conn.execute("CREATE TABLE public.customers (id int)")  # in the way of import schema

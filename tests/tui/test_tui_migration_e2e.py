@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from uuid import UUID
 
 import psycopg
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from tests.conftest import connect_kwargs
@@ -14,6 +16,7 @@ from tests.tui.conftest import wait_until
 from voyager_tui.engine.config import AppConfig
 from voyager_tui.engine.connections import ConnectionParams
 from voyager_tui.engine.demo.sample_db import EXPECTED_ROW_COUNTS, create_sample_source
+from voyager_tui.engine.models import MigrationRecord
 from voyager_tui.engine.phases import PHASE_ORDER, Phase, PhaseStatus
 from voyager_tui.engine.registration import InitRequest, init_migration
 from voyager_tui.engine.sources import SourceType
@@ -22,20 +25,28 @@ from voyager_tui.tui.screens.migration import MigrationScreen
 from voyager_tui.tui.screens.tables import TableProgressScreen
 
 
-async def test_enter_through_every_phase_migrates_the_sample_database(
-        make_db: Callable[[str], ConnectionParams], target_db: ConnectionParams, tmp_path: Path) -> None:
-    source_db = make_db("demo_src")
+def sample_migration(source_db: ConnectionParams, target_db: ConnectionParams, tmp_path: Path) -> MigrationRecord:
     with psycopg.connect(**connect_kwargs(source_db), autocommit=True) as conn:
         create_sample_source(conn)
-    rec = init_migration(InitRequest(migration_name="shop", source_type=SourceType.POSTGRESQL, source=source_db,
-                                     source_schemas=["public"], target=target_db, export_dir=tmp_path / "export"))
+    return init_migration(InitRequest(migration_name="shop", source_type=SourceType.POSTGRESQL, source=source_db,
+                                      source_schemas=["public"], target=target_db, export_dir=tmp_path / "export"))
+
+
+async def open_migration_screen(app: VoyagerApp, pilot: Pilot[None], target_db: ConnectionParams,
+                                migration_uuid: UUID) -> MigrationScreen:
+    app.open_migration(target_db.label, migration_uuid)
+    await wait_until(pilot, lambda: isinstance(app.screen, MigrationScreen) and app.screen.step is not None,
+                     what="migration screen")
+    assert isinstance(app.screen, MigrationScreen)
+    return app.screen
+
+
+async def test_enter_through_every_phase_migrates_the_sample_database(
+        make_db: Callable[[str], ConnectionParams], target_db: ConnectionParams, tmp_path: Path) -> None:
+    rec = sample_migration(make_db("demo_src"), target_db, tmp_path)
     app = VoyagerApp([target_db], config=AppConfig(poll_interval=0.2))
     async with app.run_test(size=(120, 50)) as pilot:
-        app.open_migration(target_db.label, rec.migration_uuid)
-        await wait_until(pilot, lambda: isinstance(app.screen, MigrationScreen) and app.screen.step is not None,
-                         what="migration screen")
-        screen = app.screen
-        assert isinstance(screen, MigrationScreen)
+        screen = await open_migration_screen(app, pilot, target_db, rec.migration_uuid)
         pressed = []
         while screen.step is not None and screen.step.kind != "done":
             phase = screen.step.phase
@@ -64,18 +75,10 @@ async def test_enter_through_every_phase_migrates_the_sample_database(
 
 async def test_run_all_key_runs_every_step_up_to_verify_then_stops_for_cutover(
         make_db: Callable[[str], ConnectionParams], target_db: ConnectionParams, tmp_path: Path) -> None:
-    source_db = make_db("demo_run_src")
-    with psycopg.connect(**connect_kwargs(source_db), autocommit=True) as conn:
-        create_sample_source(conn)
-    rec = init_migration(InitRequest(migration_name="shop", source_type=SourceType.POSTGRESQL, source=source_db,
-                                     source_schemas=["public"], target=target_db, export_dir=tmp_path / "export"))
+    rec = sample_migration(make_db("demo_run_src"), target_db, tmp_path)
     app = VoyagerApp([target_db], config=AppConfig(poll_interval=0.2))
     async with app.run_test(size=(120, 50)) as pilot:
-        app.open_migration(target_db.label, rec.migration_uuid)
-        await wait_until(pilot, lambda: isinstance(app.screen, MigrationScreen) and app.screen.step is not None,
-                         what="migration screen")
-        screen = app.screen
-        assert isinstance(screen, MigrationScreen)
+        screen = await open_migration_screen(app, pilot, target_db, rec.migration_uuid)
         await pilot.press("R")
         await wait_until(pilot, lambda: screen.running, what="the run to start")
         await wait_until(pilot, lambda: not screen.running and screen.step is not None

@@ -372,7 +372,9 @@ def _storage_parameters(stmts: list[ast.Node], problem: Problem) -> tuple[str, s
     return text, reason, ["The options only tuned PostgreSQL storage; YugabyteDB's storage needs none of them."]
 
 
-def _remove_tuning_cmds(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+def _without_alter_cmds(stmts: list[ast.Node], label: Callable[[Any], str | None]) -> tuple[list[Any], list[str]]:
+    """The statements without the ALTER TABLE sub-commands `label` names (an ALTER left empty goes entirely), and
+    those names; NoFix when nothing was removed."""
     removed: list[str] = []
     out: list[Any] = []
     stmt: Any
@@ -380,16 +382,22 @@ def _remove_tuning_cmds(stmts: list[ast.Node], problem: Problem) -> tuple[str, s
         if isinstance(stmt, ast.AlterTableStmt):
             kept = []
             for cmd in stmt.cmds or ():
-                if cmd.subtype in _TUNING_CMDS:
-                    removed.append(_TUNING_CMDS[cmd.subtype])
-                else:
+                name = label(cmd)
+                if name is None:
                     kept.append(cmd)
+                else:
+                    removed.append(name)
             if not kept:
                 continue
             stmt.cmds = tuple(kept)
         out.append(stmt)
     if not removed:
         raise NoFix
+    return out, removed
+
+
+def _remove_tuning_cmds(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
+    out, removed = _without_alter_cmds(stmts, lambda cmd: _TUNING_CMDS.get(cmd.subtype))
     reason = f"Remove {', '.join(dict.fromkeys(removed))}: it tunes PostgreSQL storage or planning only."
     if not out:
         reason += " Nothing is left of the statement, so the fix drops it."
@@ -495,19 +503,7 @@ def _drop_index_concurrently(stmts: list[ast.Node], problem: Problem) -> tuple[s
 
 
 def _remove_table_of(stmts: list[ast.Node], problem: Problem) -> tuple[str, str, list[str]]:
-    out: list[Any] = []
-    removed = False
-    stmt: Any
-    for stmt in stmts:
-        if isinstance(stmt, ast.AlterTableStmt):
-            kept = [c for c in stmt.cmds or () if c.subtype not in (_AT.AT_AddOf, _AT.AT_DropOf)]
-            removed = removed or len(kept) != len(stmt.cmds or ())
-            if not kept:
-                continue
-            stmt.cmds = tuple(kept)
-        out.append(stmt)
-    if not removed:
-        raise NoFix
+    out, _ = _without_alter_cmds(stmts, lambda cmd: "OF" if cmd.subtype in (_AT.AT_AddOf, _AT.AT_DropOf) else None)
     reason = "Remove [NOT] OF <type>: YugabyteDB cannot bind a table to a composite type."
     if not out:
         reason += " Nothing is left of the statement, so the fix drops it."

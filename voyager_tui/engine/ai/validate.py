@@ -50,14 +50,7 @@ def validate(conn: psycopg.Connection[Any], suggestion: Suggestion, *,
     try:
         with conn.transaction(force_rollback=True):
             conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(STATEMENT_TIMEOUT)))
-            for stmt in setup_sql or []:
-                _run(conn, stmt, "setup", evidence)
-            if not suggestion.suggested_sql.strip():
-                evidence.append("nothing to run: the fix drops the object")
-            else:
-                _run(conn, suggestion.suggested_sql, "suggested SQL", evidence)
-                for check in _smoke_checks(suggestion.suggested_sql):
-                    check(conn, evidence)
+            _execute(conn, setup_sql or [], suggestion.suggested_sql, "suggested SQL", evidence)
     except _Failed as failed:
         status = ValidationStatus.INVALID
         evidence.append(failed.message)
@@ -124,14 +117,8 @@ def _validate_in_scratch(conn: psycopg.Connection[Any], suggestion: Suggestion, 
                 ran = scratch.copy_relation(conn, name, src)
                 evidence.append(f"-- scratch copy of {src.schema}.{src.name} (structure only, no rows)\n"
                                 + ";\n".join(ran))
-            for stmt in plan.setup:
-                _run(conn, stmt, "setup", evidence)
-            if not plan.suggestion.strip():
-                evidence.append("nothing to run: the fix drops the object")
-            else:
-                _run(conn, plan.suggestion, "suggested SQL (redirected into the scratch schema)", evidence)
-                for check in _smoke_checks(plan.suggestion):
-                    check(conn, evidence)
+            _execute(conn, plan.setup, plan.suggestion, "suggested SQL (redirected into the scratch schema)",
+                     evidence)
     except scratch.Refused as refused:
         status = ValidationStatus.INVALID
         evidence.append(f"not run: {refused.message}")
@@ -155,6 +142,18 @@ def _drop_scratch(conn: psycopg.Connection[Any], name: str) -> str:
     except psycopg.Error as exc:
         return f"could not drop scratch schema {name} ({one_line(exc)}): drop it by hand"
     return f"validated in scratch schema {name}, dropped: nothing was kept in the target"
+
+
+def _execute(conn: psycopg.Connection[Any], setup: list[str], suggested: str, what: str,
+             evidence: list[str]) -> None:
+    for stmt in setup:
+        _run(conn, stmt, "setup", evidence)
+    if not suggested.strip():
+        evidence.append("nothing to run: the fix drops the object")
+        return
+    _run(conn, suggested, what, evidence)
+    for check in _smoke_checks(suggested):
+        check(conn, evidence)
 
 
 def _run(conn: psycopg.Connection[Any], text: str, what: str, evidence: list[str]) -> None:
