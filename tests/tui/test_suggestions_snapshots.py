@@ -33,6 +33,8 @@ from voyager_tui.tui.screens.suggestions import EditSuggestionScreen, Suggestion
 DB = "vt_suggestions_fixture"
 MID = uuid.UUID("3f2504e0-4f89-11d3-9a0c-0305e82c3301")
 SIZE = (120, 44)
+# No poll after the first ones: a live refresh landing while the picture is taken would make it flaky.
+QUIET = 60.0
 
 
 def fixture_suggestions() -> list[Suggestion]:
@@ -103,7 +105,7 @@ async def edit_open(pilot: Pilot[Any]) -> None:
 
 def test_review_list_with_detail(snap_compare: Any, suggestions_target: ConnectionParams) -> None:
     """The first suggestion (validated for real) with its diff, reason, caveat and the target's evidence."""
-    app = VoyagerApp([suggestions_target], config=AppConfig(poll_interval=0.2))
+    app = VoyagerApp([suggestions_target], config=AppConfig(poll_interval=QUIET))
     assert snap_compare(app, terminal_size=SIZE, run_before=review_loaded)
 
 
@@ -114,10 +116,10 @@ def test_review_invalid_detail(snap_compare: Any, suggestions_target: Connection
         await pilot.press("down")
         await pilot.pause()
 
-    app = VoyagerApp([suggestions_target], config=AppConfig(poll_interval=0.2))
+    app = VoyagerApp([suggestions_target], config=AppConfig(poll_interval=QUIET))
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
 def test_edit_view(snap_compare: Any, suggestions_target: ConnectionParams) -> None:
-    app = VoyagerApp([suggestions_target], config=AppConfig(poll_interval=0.2))
+    app = VoyagerApp([suggestions_target], config=AppConfig(poll_interval=QUIET))
     assert snap_compare(app, terminal_size=SIZE, run_before=edit_open)
