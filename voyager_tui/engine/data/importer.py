@@ -78,24 +78,33 @@ def import_data(ctx: StepContext, jobs: int, policy: ErrorPolicy, truncate_table
     _guard_non_empty_targets(ctx, truncate_tables)
     tracker = ProgressTracker(lambda: StateStore(ctx.connect_target("voyager-tui-progress")), mid, Phase.IMPORT_DATA,
                               reporter=ctx.reporter, verb="importing")
-    for schema, name, total, done, errored, complete in store.conn.execute(
-            """SELECT c.schema_name, c.table_name,
-                      coalesce((SELECT total_rows FROM ybvoyager.table_progress p
-                                WHERE p.migration_uuid = c.migration_uuid AND p.schema_name = c.schema_name
-                                  AND p.table_name = c.table_name AND p.phase = 'export_data'), 0),
-                      coalesce(sum(b.rows), 0), coalesce(sum(b.errored_rows), 0),
-                      count(*) = count(b.chunk_id)
-               FROM ybvoyager.export_chunks c LEFT JOIN ybvoyager.import_batches b USING (migration_uuid, schema_name,
-                    table_name, chunk_id)
-               WHERE c.migration_uuid = %s GROUP BY c.migration_uuid, 1, 2 ORDER BY 1, 2""", (mid,)).fetchall():
-        tracker.table(schema, name, total=int(total), done=int(done), errored=int(errored),
-                      status="COMPLETED" if complete and done else ("IN_PROGRESS" if done else "NOT_STARTED"))
+    _track_new_tables(store, mid, tracker)
     tracker.start()
     try:
         _run(ctx, xdir, jobs, policy, tracker)
     finally:
         tracker.stop()
     return _summary(ctx, tracker)
+
+
+def _track_new_tables(store: StateStore, mid: Any, tracker: ProgressTracker) -> None:
+    """Count the tables whose chunks are planned and the tracker does not know yet, from where the ledger stands;
+    the total is export data's estimate, unknown until the exporter has written it."""
+    for schema, name, total, done, errored, complete in store.conn.execute(
+            """SELECT c.schema_name, c.table_name,
+                      (SELECT total_rows FROM ybvoyager.table_progress p
+                       WHERE p.migration_uuid = c.migration_uuid AND p.schema_name = c.schema_name
+                         AND p.table_name = c.table_name AND p.phase = 'export_data'),
+                      coalesce(sum(b.rows), 0), coalesce(sum(b.errored_rows), 0),
+                      count(*) = count(b.chunk_id)
+               FROM ybvoyager.export_chunks c LEFT JOIN ybvoyager.import_batches b USING (migration_uuid, schema_name,
+                    table_name, chunk_id)
+               WHERE c.migration_uuid = %s GROUP BY c.migration_uuid, 1, 2 ORDER BY 1, 2""", (mid,)).fetchall():
+        if tracker.knows(schema, name):
+            continue
+        tracker.table(schema, name, total=None if total is None else int(total), done=int(done),
+                      errored=int(errored),
+                      status="COMPLETED" if complete and done else ("IN_PROGRESS" if done else "NOT_STARTED"))
 
 
 def _start_clean(ctx: StepContext) -> None:
@@ -232,6 +241,8 @@ def _run(ctx: StepContext, xdir: ExportDir, jobs: int, policy: ErrorPolicy, trac
                 # Read the exporter's state before the chunk list: once it says done, every chunk is listed.
                 export = _export_state(ctx.store, mid)
                 new = _ready_chunks(ctx.store, mid, queued)
+                if any(not tracker.knows(c.schema_name, c.table_name) for c in new):
+                    _track_new_tables(ctx.store, mid, tracker)  # planned after the import started
                 for c in new:
                     queued.add((c.schema_name, c.table_name, c.chunk_id))
                     work.put(c)

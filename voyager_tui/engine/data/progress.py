@@ -57,10 +57,13 @@ class ProgressTracker:
             self._tables[(schema, table)] = _Table(total=total, done=done, errored=errored, status=status,
                                                    last_done=done)
 
+    def knows(self, schema: str, table: str) -> bool:
+        with self._lock:
+            return (schema, table) in self._tables
+
     def add(self, schema: str, table: str, rows: int, errored: int = 0) -> None:
         with self._lock:
-            # A table whose chunks were planned after the import started is counted from its first batch on.
-            t = self._tables.setdefault((schema, table), _Table(total=None))
+            t = self._tables[(schema, table)]
             t.done += rows
             t.errored += errored
             t.status = "IN_PROGRESS" if t.status == "NOT_STARTED" else t.status
@@ -68,7 +71,7 @@ class ProgressTracker:
 
     def set_status(self, schema: str, table: str, status: str, *, total: int | None = None) -> None:
         with self._lock:
-            t = self._tables.setdefault((schema, table), _Table(total=None))
+            t = self._tables.setdefault((schema, table), _Table(total=total))
             t.status = status
             if total is not None:
                 t.total = total
