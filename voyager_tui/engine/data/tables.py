@@ -53,7 +53,9 @@ class SourceTable(BaseModel):
 
 
 _TABLES_SQL = """
-SELECT c.oid, n.nspname, c.relname, greatest(c.reltuples, 0)::bigint, pg_relation_size(c.oid), c.relpages
+SELECT c.oid, n.nspname, c.relname, greatest(c.reltuples, 0)::bigint, pg_relation_size(c.oid),
+       -- relpages stays 0 until the first VACUUM or ANALYZE: count the pages the table really has
+       pg_relation_size(c.oid) / current_setting('block_size')::int
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY(%s) AND c.relkind = 'r'  -- plain tables and partition leaves; parents ('p') hold no rows
 ORDER BY n.nspname, c.relname
