@@ -107,10 +107,17 @@ def test_convert_accepts_valid_fixes_and_import_schema_then_creates_them(migrati
         got = conn.execute("INSERT INTO app.gen (id) VALUES (2) RETURNING r").fetchone()
     assert got is not None and 0 <= got[0] <= 2
 
+    def next_kind() -> tuple[str, str]:
+        step = json.loads(run("migrate", "next", "--json", *target_cli_args(target)).output)
+        return step["kind"], step["phase"]
+
+    assert next_kind() == ("review", "import_schema")  # the view still fails and nothing was proposed since
     # A second accepted run keeps the first original rather than a copy of the fixed file.
     run("ai", "convert", "--migration-name", "shop", "--export-dir", str(migration["exp"]), "--yes",
         *target_cli_args(target))
     assert list(migration["schema_dir"].glob("objects.json.orig-*")) == kept
+    # No provider has a fix for the view: having asked, the migration goes on (it stays listed in failed.sql).
+    assert next_kind() == ("run", "export_data")
 
 
 def test_convert_answer_n_leaves_pending_and_review_rejects(migration: dict[str, Any]) -> None:
@@ -268,3 +275,15 @@ def test_convert_a_failed_sql_with_many_problems_end_to_end(migration: dict[str,
     assert rows(target, "SELECT relpersistence, reloptions FROM pg_class WHERE oid = 'app.cache'::regclass") == \
         [("p", None)]
     assert rows(target, "SELECT reloptions FROM pg_class WHERE oid = 'app.big'::regclass") == [(None,)]
+
+
+def test_migrate_run_stops_at_the_review_with_its_own_exit_status(migration: dict[str, Any]) -> None:
+    target = migration["target"]
+    result = CliRunner().invoke(cli, ["migrate", "run", "--continue-on-error", "--export-dir", str(migration["exp"]),
+                                      *target_cli_args(target)])
+    assert result.exit_code == 3, result.output  # stopped before verify, for a person to decide
+    assert "✓ Import Schema completed" in result.output
+    assert "Review fixes for 4 objects import schema could not create" in result.output
+    assert "voyager-tui ai convert" in result.output and "--migration-name shop" in result.output
+    assert rows(target, "SELECT status FROM ybvoyager.migration_state WHERE phase = 'export_data' AND step = ''") \
+        in ([], [("NOT_STARTED",)])

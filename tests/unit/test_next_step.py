@@ -178,7 +178,7 @@ def _dead_pid() -> int:
     return pid
 
 
-def with_failures(snap: MigrationSnapshot, **counts: int) -> MigrationSnapshot:
+def with_failures(snap: MigrationSnapshot, **counts: int | bool) -> MigrationSnapshot:
     return snap.model_copy(update={"schema_failures": SchemaFailures(**counts)})
 
 
@@ -193,6 +193,12 @@ def test_import_schema_failures_without_suggestions_lead_to_review() -> None:
     assert step.title == "Review fixes for 3 objects import schema could not create"
     assert "no fixes have been proposed for them yet" in step.why and "schema/failed.sql" in step.why
     assert step.argv == CONVERT and step.can_run_here
+
+
+def test_failures_no_provider_could_fix_do_not_hold_the_migration_at_review() -> None:
+    # Fixes were proposed since the run (an ai_fixes_proposed event) but no provider had one for this object.
+    step = next_step(with_failures(snapshot(**SCHEMA_DONE, import_schema=OK), failed=1, attempted=True), TARGET)
+    assert step.kind == "run" and step.phase == Phase.EXPORT_DATA
 
 
 def test_failed_import_schema_with_object_failures_is_reviewed_before_a_retry() -> None:

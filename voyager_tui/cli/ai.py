@@ -85,10 +85,9 @@ def configure_cmd(endpoint: str, model: str, key_mode: str) -> None:
 def convert_cmd(**kw: Any) -> None:
     """Suggest a fix for each object import schema could not create, prove it on the target, apply accepted ones."""
     from ..engine.ai import store as ai_store
-    from ..engine.ai import validate as ai_validate
     from ..engine.ai.ai_config import load_llm_provider
-    from ..engine.ai.convert import apply_fixes, build_problems, read_failed_sql, suggest_all
-    from ..engine.ai.models import Decision, Suggestion, ValidationStatus
+    from ..engine.ai.convert import apply_fixes, build_problems, propose, read_failed_sql
+    from ..engine.ai.models import Decision, ValidationStatus
     from ..engine.ai.rules import suggest as rule_suggest
     from ..engine.connections import connect_pg, detect_target
     from ..engine.next_step import step_argv
@@ -130,15 +129,8 @@ def convert_cmd(**kw: Any) -> None:
             return
         version = kw["target_db_version"] or (default_target_version(migration) if migration else LATEST_STABLE)
         items = build_problems(failed, manifest, version, failed_path.name)
-        suggestions = suggest_all(items, providers)
         target_name = detect_target(conn).short
-        mig_uuid = migration.migration_uuid if migration else None
-        proven: list[Suggestion | None] = []
-        for s in suggestions:
-            proven.append(None if s is None else ai_validate.validate(
-                conn, s.model_copy(update={"migration_uuid": mig_uuid})))
-        stored = iter(ai_store.save_suggestions(conn, [s for s in proven if s is not None]))
-        final: list[Suggestion | None] = [None if s is None else next(stored) for s in proven]
+        final = propose(conn, items, providers, migration.migration_uuid if migration else None)
 
         out(f"AI Analysis: Found {len(items)} unsupported constructs")
         for n, (item, s) in enumerate(zip(items, final, strict=True), 1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import sys
 import threading
@@ -10,8 +11,11 @@ from typing import Any
 
 import click
 
+from ..engine.connections import ConnectionParams
+from ..engine.models import MigrationRecord
 from ..engine.next_step import next_step
-from ..engine.phases import PHASE_SPECS, Phase
+from ..engine.phases import DONE, PHASE_ORDER, PHASE_SPECS, Phase
+from ..engine.secrets import PasswordPrompt
 from ..engine.steps import StepOption, registered_step
 from .migrate import console, target_store
 from .options import migration_options, migration_selector, target_options, target_params, tty_prompt
@@ -20,6 +24,8 @@ from .steps import RichReporter, click_option
 
 # Destructive resets stay with the single-step commands, where a user asks for them on purpose.
 _NOT_IN_RUN = {"start-clean"}
+STOPPED_EARLY = 3
+"""Exit status when the run stopped before --through: a decision, a review, or a step running elsewhere."""
 
 
 def _phase_word(phase: Phase) -> str:
@@ -69,6 +75,8 @@ def _run(**kw: Any) -> None:
                 typed[what] = tty_prompt(what)
             return typed[what]
 
+    _ask_passwords_now(target, mig, prompt_once)
+
     def done(phase: Phase, summary: str | None) -> None:
         out.print(f"✓ {PHASE_SPECS[phase].title} completed" + (f": {summary}" if summary else ""))
 
@@ -86,8 +94,27 @@ def _run(**kw: Any) -> None:
         out.print(f"Nothing to run up to {PHASE_SPECS[through].title} for migration {mig.migration_name}.")
     with target_store(target) as store:
         snap = store.snapshot(mig.migration_uuid)
+    after = next_step(snap, target)
     out.print()
-    out.print(next_step_text(next_step(snap, target)))
+    out.print(next_step_text(after))
+    if after.phase is not None and after.kind != "done" and \
+            PHASE_ORDER.index(after.phase) <= PHASE_ORDER.index(through) and snap.statuses.get(through) not in DONE:
+        # Scripts can tell a run that got where it was asked to from one that waits for someone.
+        raise click.exceptions.Exit(STOPPED_EARLY)
+
+
+def _ask_passwords_now(target: ConnectionParams, mig: MigrationRecord, prompt: PasswordPrompt) -> None:
+    """Connect to the source once on this thread: a password prompt from a step's thread could not be
+    interrupted with ctrl+c. A source that cannot be reached now is left to the steps that need it."""
+    from ..engine.connections import connect_pg
+    from ..engine.errors import ConnectionFailed
+    from ..engine.secrets import DbRole
+    from ..engine.steps import source_params
+
+    if mig.source_db_type != "postgresql":
+        return
+    with contextlib.suppress(ConnectionFailed):
+        connect_pg(source_params(mig), DbRole.SOURCE, prompt=prompt, application_name="voyager-tui-run").close()
 
 
 def build_run_command() -> click.Command:

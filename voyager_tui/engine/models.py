@@ -136,6 +136,8 @@ class SchemaFailures(_Row):
     accepted: int = 0
     rejected: int = 0
     pending: int = 0
+    attempted: bool = False
+    """Fixes were proposed since that run (an `ai_fixes_proposed` event), so objects without one stay unproposed."""
 
     @property
     def proposed(self) -> int:

@@ -105,7 +105,7 @@ def _schema_fix_step(snapshot: MigrationSnapshot, target: ConnectionParams,
             or statuses.get(Phase.IMPORT_DATA, PhaseStatus.NOT_STARTED) != PhaseStatus.NOT_STARTED):
         return None
     mig = snapshot.migration
-    if fx.pending or not fx.proposed:
+    if fx.pending or not (fx.proposed or fx.attempted):
         how = ((f"{fx.pending} suggested fix waits" if fx.pending == 1 else f"{fx.pending} suggested fixes wait")
                + " for a decision" if fx.proposed
                else "no fixes have been proposed for them yet")

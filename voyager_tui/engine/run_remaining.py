@@ -17,11 +17,12 @@ from pydantic import BaseModel, ConfigDict
 
 from .connections import ConnectionParams, connect_pg
 from .errors import StepCancelled, VoyagerError
+from .models import RunnerState
 from .next_step import NextStep, next_step
 from .phases import DONE, PHASE_ORDER, PHASE_SPECS, Phase, PhaseStatus
 from .secrets import DbRole, PasswordPrompt
 from .state_store import StateStore
-from .steps import Reporter, registered_step, run_step
+from .steps import Reporter, registered_step, run_step, unavailable_reason
 
 # Phases a run may go through; cutover and end are decisions a person takes.
 RUNNABLE = tuple(p for p in PHASE_ORDER[:PHASE_ORDER.index(Phase.VERIFY) + 1] if not PHASE_SPECS[p].optional)
@@ -58,13 +59,17 @@ def run_remaining(
     cancel = cancel or threading.Event()
     ran: list[Phase] = []
 
-    def run(phase: Phase, stop: threading.Event, implied: dict[str, Any] | None = None) -> None:
+    def options_for(phase: Phase, implied: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The step's own options among those given (export_dir applies to every step), over the ones the next
+        step's command implies."""
         step = registered_step(phase)
-        known = {o.key for o in step.options} if step else set()
-        given = {k: v for k, v in (options or {}).items() if k in known and v is not None}
+        known = {o.key for o in step.options} | {"export_dir"} if step else {"export_dir"}
+        return (implied or {}) | {k: v for k, v in (options or {}).items() if k in known and v is not None}
+
+    def run(phase: Phase, stop: threading.Event, implied: dict[str, Any] | None = None) -> None:
         state = run_step(target, migration_uuid, phase, reporter=reporter_for(phase) if reporter_for else None,
                          cancel=stop, password=password, source_password=source_password, prompt=prompt,
-                         command=command, options=(implied or {}) | given)
+                         command=command, options=options_for(phase, implied))
         ran.append(phase)
         if on_phase_done is not None:
             summary = state.metadata.get("summary")
@@ -74,8 +79,10 @@ def run_remaining(
         snap = _snapshot(target, migration_uuid, password, prompt)
         step = next_step(snap, target)
         phase = step.phase
-        if (step.kind not in ("run", "resume") or phase is None or not step.can_run_here
-                or PHASE_ORDER.index(phase) > PHASE_ORDER.index(through) or (ran and ran[-1] == phase)):
+        # "retry": running the command again is the user's way of saying the problem is fixed, as with a step.
+        if (step.kind not in ("run", "resume", "retry") or phase is None
+                or PHASE_ORDER.index(phase) > PHASE_ORDER.index(through) or (ran and ran[-1] == phase)
+                or unavailable_reason(phase, snap, options_for(phase, step.options)) is not None):
             return RunOutcome(ran=ran, next=step)
         if cancel.is_set():
             raise StepCancelled("cancelled by the user")
@@ -140,11 +147,16 @@ def _export_and_import(run: Callable[[Phase, threading.Event], None], target: Co
 
 def _wait_export_started(target: ConnectionParams, mid: UUID, password: str | None, prompt: PasswordPrompt | None,
                          exporter: threading.Thread) -> None:
+    """Until the exporter holds a live lease: a status alone is not enough, since a resumed or retried export
+    is IN_PROGRESS or FAILED from its earlier run before this one takes over."""
     deadline = time.monotonic() + _EXPORT_STARTED_TIMEOUT
     with connect_pg(target, DbRole.TARGET, password=password, prompt=prompt,
                     application_name="voyager-tui-run") as conn:
         store = StateStore(conn)
         while exporter.is_alive() and time.monotonic() < deadline:
-            if store.snapshot(mid, events=0).statuses.get(Phase.EXPORT_DATA) != PhaseStatus.NOT_STARTED:
+            snap = store.snapshot(mid, events=0)
+            runner = snap.runner(Phase.EXPORT_DATA)
+            if ((runner is not None and runner.state == RunnerState.RUNNING)
+                    or snap.statuses.get(Phase.EXPORT_DATA) == PhaseStatus.COMPLETED):
                 return
             time.sleep(0.02)  # polling the exporter's own phase row: there is no notification to wait on

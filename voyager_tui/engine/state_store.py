@@ -86,7 +86,10 @@ SELECT jsonb_build_object(
     'failed', count(*),
     'accepted', count(*) FILTER (WHERE d.accepted),
     'rejected', count(*) FILTER (WHERE d.rejected AND NOT d.accepted),
-    'pending', count(*) FILTER (WHERE d.pending AND NOT d.accepted AND NOT d.rejected))
+    'pending', count(*) FILTER (WHERE d.pending AND NOT d.accepted AND NOT d.rejected),
+    'attempted', COALESCE(bool_or(EXISTS (
+        SELECT 1 FROM ybvoyager.events e WHERE e.migration_uuid = s.migration_uuid
+           AND e.event_type = 'ai_fixes_proposed' AND e.created_at >= s.started_at)), FALSE))
   FROM ybvoyager.migration_state s
   JOIN LATERAL (SELECT r.report_data, r.generated_at FROM ybvoyager.reports r
                 WHERE r.migration_uuid = s.migration_uuid AND r.report_type = 'schema_import'

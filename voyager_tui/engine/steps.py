@@ -50,6 +50,13 @@ class StepOption:
         return self.name.replace("-", "_")
 
 
+def source_params(m: MigrationRecord) -> ConnectionParams:
+    """Where a migration's source is, as registered (never with a password)."""
+    return ConnectionParams(host=m.source_db_host or "127.0.0.1", port=m.source_db_port or 5432,
+                            user=m.source_db_user or "postgres", dbname=m.source_db_name or "postgres",
+                            sslmode=m.source_ssl_mode or "prefer")
+
+
 @dataclass
 class StepContext:
     store: StateStore
@@ -65,10 +72,7 @@ class StepContext:
 
     @property
     def source(self) -> ConnectionParams:
-        m = self.migration
-        return ConnectionParams(host=m.source_db_host or "127.0.0.1", port=m.source_db_port or 5432,
-                                user=m.source_db_user or "postgres", dbname=m.source_db_name or "postgres",
-                                sslmode=m.source_ssl_mode or "prefer")
+        return source_params(self.migration)
 
     def connect_source(self, application_name: str = "voyager-tui") -> Any:
         return connect_pg(self.source, DbRole.SOURCE, password=self.source_password, prompt=self.prompt,

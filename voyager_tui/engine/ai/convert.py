@@ -19,9 +19,11 @@ from pydantic import BaseModel
 
 from ..errors import VoyagerError
 from ..models import MigrationRecord
+from ..phases import Phase
 from ..pipeline.import_schema import label
 from ..schema.analyze import analyze_sql
 from ..schema.manifest import OBJECT_TYPES, SchemaManifest, SchemaObject, write_manifest
+from ..state_store import StateStore
 from . import rules
 from .models import Decision, Problem, Suggestion
 
@@ -148,7 +150,16 @@ def propose(conn: psycopg.Connection[Any], items: list[ConvertItem], providers: 
     proven = [None if s is None else validate.validate(conn, s.model_copy(update={"migration_uuid": migration_uuid}))
               for s in suggest_all(items, providers)]
     stored = iter(store.save_suggestions(conn, [s for s in proven if s is not None]))
-    return [None if s is None else next(stored) for s in proven]
+    final = [None if s is None else next(stored) for s in proven]
+    if migration_uuid is not None and items:
+        # The next step reads this: once fixes were proposed, objects no provider can fix do not hold it at review.
+        made = sum(s is not None for s in final)
+        StateStore(conn).record_event(
+            migration_uuid, "ai_fixes_proposed",
+            f"AI fixes proposed for {len(items)} failed object(s): {made} suggestion(s), "
+            f"{len(items) - made} without a fix", phase=Phase.IMPORT_SCHEMA,
+            data={"objects": len(items), "suggestions": made})
+    return final
 
 
 class MigrationFailures(BaseModel):

@@ -197,6 +197,7 @@ def _run(ctx: StepContext, xdir: ExportDir, jobs: int, policy: ErrorPolicy, trac
     errors: list[BaseException] = []
     stop = threading.Event()
     all_queued = threading.Event()  # no chunk will be added: a worker that finds the queue empty is done
+    not_started: list[BaseException] = []  # jobs that could not connect; fatal only when no job is left
     importer = f"{socket.gethostname()}"
 
     def worker(retire: threading.Event) -> None:
@@ -211,15 +212,19 @@ def _run(ctx: StepContext, xdir: ExportDir, jobs: int, policy: ErrorPolicy, trac
                 try:
                     chunk = work.get(timeout=0.2)
                 except queue.Empty:
-                    if all_queued.is_set():
+                    # Both checks: a chunk put just after this get timed out must still be taken.
+                    if all_queued.is_set() and work.empty():
                         return
                     continue
                 rows, errored = _load_chunk(ctx, conn, xdir, chunk, policy, importer)
                 if rows or errored:
                     tracker.add(chunk.schema_name, chunk.table_name, rows, errored)
         except BaseException as exc:
-            errors.append(exc)
-            stop.set()
+            if conn is None and not stop.is_set():
+                not_started.append(exc)  # e.g. the target's connection limit after `ai troubleshoot` asked for more
+            else:
+                errors.append(exc)
+                stop.set()
         finally:
             if conn is not None:
                 conn.close()
@@ -237,6 +242,13 @@ def _run(ctx: StepContext, xdir: ExportDir, jobs: int, policy: ErrorPolicy, trac
             if time.monotonic() - polled >= CONTROL_POLL_INTERVAL:
                 polled = time.monotonic()
                 _apply_control(ctx, pool)
+            while not_started:
+                failure = not_started.pop(0)
+                if not pool.alive():
+                    raise failure
+                ctx.store.record_event(mid, "import_job_not_started",
+                                       f"Import data: a job could not connect ({one_line(failure)}); "
+                                       f"running with {pool.size} parallel job(s)", phase=Phase.IMPORT_DATA)
             if not all_queued.is_set():
                 # Read the exporter's state before the chunk list: once it says done, every chunk is listed.
                 export = _export_state(ctx.store, mid)
@@ -265,6 +277,9 @@ def _run(ctx: StepContext, xdir: ExportDir, jobs: int, policy: ErrorPolicy, trac
         pool.join()
     if errors:
         raise errors[0]
+    if not work.empty():  # every job ended before the queue did (they could not connect, or a race lost them)
+        raise not_started[-1] if not_started else VoyagerError(
+            f"import data stopped with {work.qsize()} chunk(s) not loaded: run it again to load them")
     if stalled:
         raise VoyagerError("export data stopped before it completed: every chunk exported so far is loaded; "
                            "re-run export data, then import data again to load the rest")

@@ -67,6 +67,9 @@ class MigrationScreen(MigrationLiveScreen):
         self._cancel: threading.Event | None = None
         self.has_suggestions = False
         """Whether ybvoyager.suggestions holds any for this migration: the `s` key is shown only then."""
+        self._proposing = False
+        self._ran_all = False
+        """Whether the last run here was `R` (every step up to verify) rather than one step."""
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -213,6 +216,7 @@ class MigrationScreen(MigrationLiveScreen):
             return
         options = options if options is not None else dict(step.options) or None
         self._cancel = threading.Event()
+        self._ran_all = False
         self.query_one("#step-status", Static).update(f"Running {PHASE_SPECS[step.phase].title} …")
         self.run_worker(partial(self._run, step.phase, self._cancel, step.command, options), thread=True, group="step",
                         exclusive=True, exit_on_error=False, name=f"step {step.phase.value}")
@@ -221,7 +225,8 @@ class MigrationScreen(MigrationLiveScreen):
 
     def _can_run_to_verify(self) -> bool:
         step = self.step
-        return (step is not None and step.kind in ("run", "resume") and step.can_run_here and not self.running
+        return (step is not None and step.kind in ("run", "resume", "retry") and step.can_run_here
+                and not self.running
                 and step.phase is not None and PHASE_ORDER.index(step.phase) <= PHASE_ORDER.index(Phase.VERIFY))
 
     def action_run_to_verify(self) -> None:
@@ -229,6 +234,7 @@ class MigrationScreen(MigrationLiveScreen):
         if not self._can_run_to_verify():
             return
         self._cancel = threading.Event()
+        self._ran_all = True
         self.query_one("#step-status", Static).update("Running every step up to Verify Data …")
         self.run_worker(partial(self._run_all, self._cancel), thread=True, group="step", exclusive=True,
                         exit_on_error=False, name="steps up to verify")
@@ -254,6 +260,9 @@ class MigrationScreen(MigrationLiveScreen):
 
     def _start_review(self) -> None:
         """Propose fixes for import schema's failures (unless there are some since that run), then review them."""
+        if self._proposing:
+            return  # a second enter while the first proposal runs would store every fix twice
+        self._proposing = True
         self.query_one("#step-status", Static).update("Proposing fixes and validating them on the target …")
         started = self.snapshot.phase(Phase.IMPORT_SCHEMA).started_at if self.snapshot else None
         self.run_worker(partial(self._propose, started), thread=True, group="review-prepare", exclusive=True,
@@ -272,16 +281,18 @@ class MigrationScreen(MigrationLiveScreen):
                             application_name="voyager-tui review") as conn:
                 migration = StateStore(conn).get_migration(uuid=self.migration_uuid)
                 made = propose_missing(conn, migration, migration_failures(migration), since, [rule_suggest])
-        except (VoyagerError, psycopg.Error) as exc:
+        except (VoyagerError, psycopg.Error, OSError) as exc:  # OSError: failed.sql unreadable, say
             self.app.call_from_thread(self._review_failed, one_line(exc))
             return
         self.app.call_from_thread(self._open_review, made)
 
     def _review_failed(self, error: str) -> None:
+        self._proposing = False
         self.query_one("#step-status", Static).update(Text(f"Cannot propose fixes: {error}", style="red"))
         self.notify(error, title="Cannot propose fixes", severity="error", markup=False)
 
     def _open_review(self, made: int) -> None:
+        self._proposing = False
         self.query_one("#step-status", Static).update(
             f"{made} new suggestion(s) proposed and validated." if made else "")
         self.has_suggestions = True
@@ -325,7 +336,11 @@ class MigrationScreen(MigrationLiveScreen):
         def got(password: str | None) -> None:
             if password:
                 self.vapp.set_source_password(self.target_key, self.migration_uuid, password)
-                self.action_run_next_step()  # the step failed on the connection: run it again with the password
+                # The run failed on the connection: start it again, as it was started, now with the password.
+                if self._ran_all:
+                    self.action_run_to_verify()
+                else:
+                    self.action_run_next_step()
 
         label = self.snapshot.migration.source_label if self.snapshot else "the source"
         self.app.push_screen(PasswordScreen(f"source {label}"), got)

@@ -392,7 +392,7 @@ class SuggestionReviewScreen(LiveScreen):
                 text = f"wrote {written} accepted fix(es) into {failures.manifest_path} (original kept as {kept})"
             else:
                 text = "no accepted fix for a failure of the latest import schema run: nothing to write"
-        except (VoyagerError, psycopg.Error) as exc:
+        except (VoyagerError, psycopg.Error, OSError) as exc:  # OSError: a read-only or full export dir
             text, style = f"accepted fixes not written: {one_line(exc)}", "red"
         self.app.call_from_thread(self._written, text, style, then_leave)
 
