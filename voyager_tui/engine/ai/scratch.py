@@ -1,9 +1,12 @@
 """Scratch-schema validation for targets that cannot roll back DDL.
 
-Every relation, type and function the SQL creates, alters or drops in the user's schemas is redirected into one
-uniquely named scratch schema; an existing table it builds on (the table of an index, the table of an ALTER TABLE
-or a trigger, a foreign key's target) is first copied there empty, with its columns, constraints and indexes. So a
-statement that the target does not roll back can only ever touch the scratch schema, which is dropped afterwards.
+Every relation, type and function the SQL creates, alters, drops or writes rows to is redirected into one uniquely
+named scratch schema, always schema-qualified (never left to the search_path); an existing table it builds on (the
+table of an index, the table of an ALTER TABLE or a trigger, a foreign key's target) is first copied there empty,
+with its columns, constraints and indexes. So a statement that the target does not roll back can only ever touch
+the scratch schema, which is dropped afterwards; the transaction is rolled back as well, which on a target with
+transactional DDL is a second safety net. SQL that would change the session (SET, set_config) or end the
+transaction is refused before anything runs (see refuse_unsafe).
 
 Dollar-quoted function bodies are not rewritten: their unqualified names resolve through the search_path, which
 puts the scratch schema first, but a body that names `public.t` explicitly reaches the real table when it runs.
@@ -16,7 +19,7 @@ from typing import Any
 
 import psycopg
 from pglast import ast, parse_sql
-from pglast.enums import ObjectType
+from pglast.enums import ObjectType, VariableSetKind
 from pglast.parser import ParseError
 from pglast.stream import RawStream
 
@@ -32,9 +35,19 @@ _NAME_DROPS = {_OT.OBJECT_TYPE, _OT.OBJECT_DOMAIN, _OT.OBJECT_FUNCTION, _OT.OBJE
 _REDIRECTABLE = (ast.CreateStmt, ast.IndexStmt, ast.ViewStmt, ast.CreateTableAsStmt, ast.CreateFunctionStmt,
                  ast.AlterTableStmt, ast.CreateTrigStmt, ast.CreateSeqStmt, ast.AlterSeqStmt, ast.CreateEnumStmt,
                  ast.AlterEnumStmt, ast.CreateDomainStmt, ast.CompositeTypeStmt, ast.CreateRangeStmt, ast.DropStmt,
-                 ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.SelectStmt, ast.VariableSetStmt,
-                 ast.CreateStatsStmt, ast.CreateSchemaStmt)
+                 ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.SelectStmt, ast.CreateStatsStmt,
+                 ast.CreateSchemaStmt)
 _LITERAL_RELATION_FUNCS = {"nextval", "currval", "setval"}
+# Effects a rollback does not undo: session-level locks, other connections (dblink), server files, signals to
+# other backends, server configuration. Refused in both modes.
+_ESCAPING_FUNCS = {"pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock",
+                   "pg_try_advisory_lock_shared", "dblink", "dblink_exec", "dblink_connect", "dblink_connect_u",
+                   "dblink_send_query", "dblink_open", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf",
+                   "pg_rotate_logfile", "pg_switch_wal", "pg_create_restore_point", "pg_promote", "lo_import",
+                   "lo_export", "pg_file_write", "pg_file_rename", "pg_file_unlink", "pg_logical_emit_message"}
+# Scratch mode also refuses what changes the session mid-transaction: a new search_path would send the statements
+# after it past the scratch schema, onto real objects a target without transactional DDL keeps changes to.
+_SESSION_FUNCS = {"set_config"}
 
 
 class Refused(Exception):
@@ -70,6 +83,57 @@ def is_system_schema(name: str) -> bool:
 
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def refuse_unsafe(texts: list[tuple[str, str]], *, scratch_mode: bool) -> list[str]:
+    """Raise Refused if any (what, SQL text) pair holds a statement that would end validation's transaction
+    (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, PREPARE TRANSACTION, ...: the driver sends the whole text at once, so
+    its COMMIT would commit the changes meant to be rolled back) or whose effect a rollback does not undo; in
+    scratch mode also SET/RESET and set_config. Returns the `what` of texts pglast cannot parse, which are not
+    checked here."""
+    unparsed: list[str] = []
+    for what, text in texts:
+        try:
+            stmts = [raw.stmt for raw in parse_sql(text) if raw.stmt is not None]
+        except ParseError:
+            unparsed.append(what)
+            continue
+        for stmt in stmts:
+            for node in _walk(stmt):
+                _refuse_node(node, what, scratch_mode)
+    return unparsed
+
+
+def _refuse_node(node: Any, what: str, scratch_mode: bool) -> None:
+    if isinstance(node, ast.TransactionStmt):
+        raise Refused(f"the {what} has a transaction statement ({_text(node)}): validation runs everything in "
+                      "its own transaction and rolls it back, which a COMMIT or ROLLBACK in the SQL would defeat "
+                      "(a COMMIT would keep the changes in the target)")
+    if isinstance(node, (ast.PrepareStmt, ast.DeallocateStmt)):
+        raise Refused(f"the {what} has {_text(node)}: a prepared statement belongs to the session, a rollback "
+                      "does not remove it")
+    if isinstance(node, ast.VariableSetStmt) and node.kind == VariableSetKind.VAR_RESET_ALL:
+        raise Refused(f"the {what} has RESET ALL: it would also undo the validation's own statement timeout")
+    if scratch_mode and isinstance(node, ast.VariableSetStmt):
+        raise Refused(f"the {what} has {_text(node)}: scratch mode refuses SET and RESET, because a new "
+                      "search_path would send the later statements past the scratch schema onto real objects, "
+                      "and a session setting would stay on the connection")
+    if isinstance(node, ast.FuncCall):
+        name = _names(node.funcname)[-1].lower()
+        if name in _ESCAPING_FUNCS:
+            raise Refused(f"the {what} calls {name}(), whose effect a rollback does not undo (it reaches beyond "
+                          "the validation's transaction)")
+        if scratch_mode and name in _SESSION_FUNCS:
+            raise Refused(f"the {what} calls {name}(): scratch mode refuses changing session settings, because a "
+                          "new search_path would send the later statements past the scratch schema onto real "
+                          "objects")
+
+
+def _text(node: Any) -> str:
+    try:
+        return str(RawStream()(node)).strip()
+    except Exception:  # pglast raises assorted errors for nodes it cannot print
+        return type(node).__name__
 
 
 def plan(conn: psycopg.Connection[Any], schema: str, setup_sql: list[str], suggested_sql: str) -> Plan:
@@ -203,16 +267,17 @@ class _Rewriter:
 
     def statement(self, stmt: Any) -> None:
         ctes = {str(n.ctename) for n in _walk(stmt) if isinstance(n, ast.CommonTableExpr)}
+        reads = _read_relations(stmt)
         if isinstance(stmt, ast.DropStmt):
-            stmt.objects = tuple(self._drop_object(stmt.removeType, obj, ctes) for obj in stmt.objects or ())
+            stmt.objects = tuple(self._drop_object(stmt.removeType, obj) for obj in stmt.objects or ())
         for attr in ("funcname", "typeName", "domainname", "defnames"):
             if isinstance(stmt, (ast.CreateFunctionStmt, ast.CreateEnumStmt, ast.AlterEnumStmt, ast.CreateDomainStmt,
                                  ast.CreateRangeStmt, ast.CreateStatsStmt)) and getattr(stmt, attr, None):
                 setattr(stmt, attr, self._defined(getattr(stmt, attr)))
         for node in _walk(stmt):
-            self._node(node, ctes)
+            self._node(node, ctes if id(node) in reads else None)
 
-    def _node(self, node: Any, ctes: set[str]) -> None:
+    def _node(self, node: Any, ctes: set[str] | None) -> None:
         if isinstance(node, ast.RangeVar):
             if self._redirect_relation(node.schemaname, str(node.relname), ctes):
                 node.schemaname, node.catalogname = self.schema, None
@@ -222,45 +287,53 @@ class _Rewriter:
             node.funcname = self._used(node.funcname, self.functions)
             first = node.args[0] if node.args else None
             if _names(node.funcname)[-1] in _LITERAL_RELATION_FUNCS and isinstance(first, ast.A_Const):
-                self._literal(first, ctes)
+                self._literal(first)
         elif isinstance(node, ast.CreateTrigStmt):
             node.funcname = self._used(node.funcname, self.functions)
         elif (isinstance(node, ast.TypeCast) and isinstance(node.arg, ast.A_Const) and node.typeName is not None
               and _names(node.typeName.names)[-1] == "regclass"):
-            self._literal(node.arg, ctes)
+            self._literal(node.arg)
 
-    def _literal(self, const: Any, ctes: set[str]) -> None:
+    def _literal(self, const: Any) -> None:
         text = getattr(const.val, "sval", None)
         if not isinstance(text, str) or '"' in text or text.count(".") > 1:
             return  # quoted or catalog-qualified names stay as written (a documented limit)
         parts = text.lower().split(".")
         schema, name = (parts[0], parts[1]) if len(parts) == 2 else (None, parts[0])
-        if self._redirect_relation(schema, name, ctes):
+        if self._redirect_relation(schema, name, None):
             const.val = ast.String(sval=f"{quote(self.schema)}.{quote(name)}")
 
-    def _redirect_relation(self, schema: str | None, name: str, ctes: set[str]) -> bool:
-        """Whether a relation reference must point into the scratch schema; copies an existing one there."""
-        if schema is not None:
-            if is_system_schema(schema):
+    def _redirect_relation(self, schema: str | None, name: str, ctes: set[str] | None) -> bool:
+        """Whether a relation reference must point into the scratch schema; copies an existing one there.
+
+        `ctes` is given only for a read position (FROM, JOIN, USING), the one place an unqualified name can mean
+        a CTE or a catalog table. Everywhere else (created, altered, dropped, DML target, index/trigger table,
+        foreign key target) the name always goes into the scratch schema: left unqualified it would resolve
+        through the search_path, and a CTE of the same name never stands in for a DML target."""
+        if ctes is not None:
+            if schema is None and name in ctes:
                 return False
-            if name not in self.relations:
-                self._copy(self._resolve(schema, name))
+            if schema is not None and is_system_schema(schema):
+                return False
+            if name in self.relations:
+                return True
+            found = self._resolve(schema, name)
+            if schema is None and (found is None or is_system_schema(found.schema)):
+                return False  # read only: the catalog, or a name that fails as it would on the real target
+            self._copy(found)
             return True
-        if name in ctes or name in self.relations:
-            return False  # the search_path finds the scratch schema's own object first
-        found = self._resolve(None, name)
-        if found is None or is_system_schema(found.schema):
-            return False
-        self._copy(found)
+        if name not in self.relations:
+            found = self._resolve(schema, name)
+            if found is not None and not is_system_schema(found.schema):
+                self._copy(found)
         return True
 
-    def _drop_object(self, kind: Any, obj: Any, ctes: set[str]) -> Any:
+    def _drop_object(self, kind: Any, obj: Any) -> Any:
         if kind in _REL_DROPS or kind in _ON_TABLE_DROPS:
             names = _names(obj)
             rel = names[:-1] if kind in _ON_TABLE_DROPS else names
             schema = rel[-2] if len(rel) > 1 else None
-            if not self._redirect_relation(schema, rel[-1], ctes):
-                return obj
+            self._redirect_relation(schema, rel[-1], None)
             tail = names[-1:] if kind in _ON_TABLE_DROPS else []
             return tuple(ast.String(sval=p) for p in [self.schema, rel[-1], *tail])
         if isinstance(obj, ast.TypeName):
@@ -270,16 +343,14 @@ class _Rewriter:
         return obj
 
     def _defined(self, names: Any) -> tuple[Any, ...]:
-        """A name a statement creates, alters or drops: always the scratch schema's."""
-        parts = _names(names)
-        if len(parts) > 1 and is_system_schema(parts[-2]):
-            return tuple(names)
-        return (ast.String(sval=self.schema), ast.String(sval=parts[-1]))
+        """A name a statement creates, alters or drops: always the scratch schema's (a system schema's too, so
+        such a statement fails instead of changing the catalog)."""
+        return (ast.String(sval=self.schema), ast.String(sval=_names(names)[-1]))
 
     def _used(self, names: Any, created: set[str]) -> tuple[Any, ...]:
         """A type or function merely used: the scratch copy if the SQL creates it, else the real one (read only)."""
         parts = _names(names)
-        if len(parts) > 1 and not is_system_schema(parts[-2]) and parts[-1] in created:
+        if (len(parts) == 1 or not is_system_schema(parts[-2])) and parts[-1] in created:
             return (ast.String(sval=self.schema), ast.String(sval=parts[-1]))
         return tuple(names)
 
@@ -311,6 +382,22 @@ class _Rewriter:
             raise Refused(f"{had.schema}.{src.name} and {src.schema}.{src.name} would both be copied to the one "
                           "scratch schema")
         self.copies[src.name] = src
+
+
+def _read_relations(stmt: Any) -> set[int]:
+    """The ids of the RangeVars in FROM, JOIN and USING lists: the only places a CTE name can be read."""
+    found: set[int] = set()
+    for node in _walk(stmt):
+        stack = [*(getattr(node, "fromClause", None) or ()), *(getattr(node, "usingClause", None) or ())]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, ast.RangeVar):
+                found.add(id(item))
+            elif isinstance(item, ast.JoinExpr):
+                stack.extend((item.larg, item.rarg))
+            elif isinstance(item, ast.RangeTableSample):
+                stack.append(item.relation)
+    return found
 
 
 def _walk(node: Any) -> list[Any]:

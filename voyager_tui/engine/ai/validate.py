@@ -1,9 +1,11 @@
 """Prove a suggestion on the real target: run it in a transaction that is always rolled back, plus a smoke check.
 
 PostgreSQL (and YugabyteDB with transactional DDL) rolls back DDL, so nothing of the suggestion, its setup or the
-probe rows persists. Where a rolled-back transaction may leave DDL behind, the suggestion runs in a scratch schema
-that is dropped afterwards instead (see scratch.py). The evidence lists every statement run, the smoke check, what
-the target answered and which of the two modes was used.
+probe rows persists. Where a rolled-back transaction may leave DDL behind, the suggestion runs redirected into a
+scratch schema that is dropped afterwards, still in a rolled-back transaction (see scratch.py). SQL that would end
+that transaction itself (BEGIN/COMMIT...) or reach beyond it is refused before anything runs, and after every
+statement the transaction is checked to be still ours. The evidence lists every statement run, the smoke check,
+what the target answered and which of the two modes was used.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pglast import ast, parse_sql
 from pglast.parser import ParseError
 from pglast.stream import RawStream
 from psycopg import sql
+from psycopg.pq import TransactionStatus
 
 from ..errors import one_line
 from . import scratch
@@ -31,10 +34,23 @@ _DDL_MODE: dict[tuple[str, int, str, str], Literal["rollback", "scratch"]] = {}
 """Per target (host, port, database, version()): the probe creates and drops a schema, so it runs once."""
 
 
+_MARKER = "ybvoyager.validation"
+"""A SET LOCAL setting that vanishes when the transaction ends, however it ends: after each statement it tells a
+COMMIT followed by a new BEGIN (status INTRANS again) from the transaction validation opened."""
+
+KEPT_NOTHING = "rolled back: nothing was kept in the target"
+NOT_ROLLED_BACK = ("NOT rolled back: the SQL ended the validation's transaction itself, so what ran before that may "
+                   "have been committed in the target: check it by hand")
+
+
 class _Failed(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class _Escaped(_Failed):
+    """The SQL ended validation's transaction: what ran before that may have been committed."""
 
 
 def validate(conn: psycopg.Connection[Any], suggestion: Suggestion, *,
@@ -46,19 +62,54 @@ def validate(conn: psycopg.Connection[Any], suggestion: Suggestion, *,
     if (ddl_mode(conn) if mode == "auto" else mode) == "scratch":
         return _validate_in_scratch(conn, suggestion, setup_sql or [])
     evidence: list[str] = []
+    try:
+        unparsed = scratch.refuse_unsafe(_texts(setup_sql or [], suggestion.suggested_sql), scratch_mode=False)
+    except scratch.Refused as refused:
+        evidence += [f"not run: {refused.message}", "nothing was run in the target"]
+        return _result(suggestion, ValidationStatus.INVALID, evidence)
     status = ValidationStatus.VALID
+    kept = KEPT_NOTHING
+    if unparsed:
+        # The target decides on SQL pglast cannot parse; only the transaction check after each statement guards it.
+        kept += (f" (pglast cannot parse the {', '.join(unparsed)}: it was run unchecked for COMMIT/BEGIN; a "
+                 "statement that ended the transaction would have been reported)")
     try:
         with conn.transaction(force_rollback=True):
-            conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(STATEMENT_TIMEOUT)))
+            _begin(conn)
             _execute(conn, setup_sql or [], suggestion.suggested_sql, "suggested SQL", evidence)
+    except _Escaped as escaped:
+        status = ValidationStatus.INVALID
+        evidence.append(escaped.message)
+        kept = NOT_ROLLED_BACK
     except _Failed as failed:
         status = ValidationStatus.INVALID
         evidence.append(failed.message)
     except psycopg.Error as exc:
         status = ValidationStatus.INVALID
         evidence.append(f"target error: {one_line(exc)}")
-    evidence.append("rolled back: nothing was kept in the target")
+    finally:
+        _settle(conn)
+    evidence.append(kept)
+    return _result(suggestion, status, evidence)
+
+
+def _result(suggestion: Suggestion, status: ValidationStatus, evidence: list[str]) -> Suggestion:
     return suggestion.model_copy(update={"validation_status": status, "validation_evidence": "\n".join(evidence)})
+
+
+def _texts(setup: list[str], suggested: str) -> list[tuple[str, str]]:
+    return [*((f"setup statement {n}", text) for n, text in enumerate(setup, 1)), ("suggested SQL", suggested)]
+
+
+def _begin(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(STATEMENT_TIMEOUT)))
+    conn.execute(f"SET LOCAL {_MARKER} = 'on'")
+
+
+def _settle(conn: psycopg.Connection[Any]) -> None:
+    """Leave the caller's connection idle even when the SQL opened a transaction of its own after a COMMIT."""
+    if conn.info.transaction_status != TransactionStatus.IDLE:
+        conn.rollback()
 
 
 def ddl_mode(conn: psycopg.Connection[Any]) -> Literal["rollback", "scratch"]:
@@ -95,13 +146,15 @@ def ddl_rolls_back(conn: psycopg.Connection[Any]) -> bool:
 
 
 def _validate_in_scratch(conn: psycopg.Connection[Any], suggestion: Suggestion, setup_sql: list[str]) -> Suggestion:
-    """The same statements and smoke checks, rewritten into a fresh scratch schema and committed there (so a target
-    without transactional DDL cannot leave anything elsewhere); the schema is always dropped afterwards."""
+    """The same statements and smoke checks, rewritten into a fresh scratch schema (so a target without
+    transactional DDL cannot leave anything elsewhere) in a transaction that is rolled back; the schema is always
+    dropped afterwards."""
     name = f"{scratch.SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
     evidence: list[str] = [f"mode: scratch schema {name} (the target may keep DDL that is rolled back)"]
     status = ValidationStatus.VALID
-    created = False
+    created = escaped = False
     try:
+        scratch.refuse_unsafe(_texts(setup_sql, suggestion.suggested_sql), scratch_mode=True)
         plan = scratch.plan(conn, name, setup_sql, suggestion.suggested_sql)
         path = conn.execute("SELECT current_schemas(false)").fetchone()
         originals = [str(s) for s in (path[0] if path else []) if s != name]
@@ -109,8 +162,8 @@ def _validate_in_scratch(conn: psycopg.Connection[Any], suggestion: Suggestion, 
             conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
         created = True
         evidence.extend(plan.notes)
-        with conn.transaction():
-            conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(STATEMENT_TIMEOUT)))
+        with conn.transaction(force_rollback=True):
+            _begin(conn)
             conn.execute(sql.SQL("SET LOCAL search_path = {}").format(
                 sql.SQL(", ").join(sql.Identifier(s) for s in [name, *originals])))
             for src in plan.copies:
@@ -124,24 +177,28 @@ def _validate_in_scratch(conn: psycopg.Connection[Any], suggestion: Suggestion, 
         evidence.append(f"not run: {refused.message}")
     except _Failed as failed:
         status = ValidationStatus.INVALID
+        escaped = isinstance(failed, _Escaped)
         evidence.append(failed.message)
     except psycopg.Error as exc:
         status = ValidationStatus.INVALID
         evidence.append(f"target error: {one_line(exc)}")
     finally:
+        _settle(conn)
         if created:
-            evidence.append(_drop_scratch(conn, name))
+            evidence.append(_drop_scratch(conn, name, escaped))
     evidence.append("function bodies are not rewritten: their unqualified names resolve to the scratch schema first")
-    return suggestion.model_copy(update={"validation_status": status, "validation_evidence": "\n".join(evidence)})
+    return _result(suggestion, status, evidence)
 
 
-def _drop_scratch(conn: psycopg.Connection[Any], name: str) -> str:
+def _drop_scratch(conn: psycopg.Connection[Any], name: str, escaped: bool) -> str:
     try:
         with conn.transaction():
             conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(name)))
     except psycopg.Error as exc:
         return f"could not drop scratch schema {name} ({one_line(exc)}): drop it by hand"
-    return f"validated in scratch schema {name}, dropped: nothing was kept in the target"
+    if escaped:
+        return f"scratch schema {name} dropped; {NOT_ROLLED_BACK}"
+    return f"validated in scratch schema {name}, rolled back and dropped: nothing was kept in the target"
 
 
 def _execute(conn: psycopg.Connection[Any], setup: list[str], suggested: str, what: str,
@@ -161,8 +218,21 @@ def _run(conn: psycopg.Connection[Any], text: str, what: str, evidence: list[str
     try:
         conn.execute(text.encode())  # bytes: a literal % in DDL is not a placeholder
     except psycopg.Error as exc:
+        if conn.info.transaction_status != TransactionStatus.INERROR:
+            # A failing statement leaves our transaction in error; idle means the SQL ended it before failing.
+            raise _Escaped(f"the {what} ended the validation's transaction and then failed: "
+                           f"{one_line(exc)}") from None
         raise _Failed(f"target rejected the {what}: {one_line(exc)}") from None
+    _still_ours(conn, what)
     evidence.append(f"ok: {what} ran")
+
+
+def _still_ours(conn: psycopg.Connection[Any], what: str) -> None:
+    if conn.info.transaction_status == TransactionStatus.INTRANS:
+        row = conn.execute("SELECT current_setting(%s, true)", (_MARKER,)).fetchone()
+        if row and row[0] == "on":
+            return
+    raise _Escaped(f"the {what} ended the validation's transaction (a COMMIT or ROLLBACK in it): validation failed")
 
 
 Check = Any
