@@ -199,3 +199,66 @@ def test_store_round_trip_decisions_and_edits(source_db: ConnectionParams, targe
     save_suggestions(conn, [again])
     assert decide(conn, first.suggestion_id, Decision.ACCEPTED, "carol").decided_by == "carol"
     assert "ai_suggestion_edited" in [e.event_type for e in store.events(rec.migration_uuid)]
+
+
+def _plain(sql: str) -> Suggestion:
+    return Suggestion(object_type="TABLE", object_name="public.kept", issue_type="UNSUPPORTED_BRIN_INDEX_METHOD",
+                      original_sql="", suggested_sql=sql, reason="llm style", provider="llm", model="test")
+
+
+def test_begin_commit_in_a_suggestion_is_refused_and_the_connection_still_validates(
+        target_db: ConnectionParams) -> None:
+    """The driver sends the whole text at once, so a COMMIT in it would commit the rolled-back transaction."""
+    conn = target_conn(target_db)
+    before = _objects(conn)
+    cases = [
+        ([], "BEGIN;\nCREATE TABLE public.kept (id int);\nCOMMIT;", "transaction statement (BEGIN)"),
+        ([], "START TRANSACTION; CREATE TABLE public.kept (id int); END", "transaction statement (START TRANSACTION"),
+        ([], "CREATE TABLE public.kept (id int); COMMIT", "transaction statement (COMMIT)"),
+        ([], "CREATE TABLE public.kept (id int); COMMIT AND CHAIN", "transaction statement (COMMIT AND CHAIN)"),
+        ([], "SAVEPOINT s; CREATE TABLE public.kept (id int); RELEASE s", "transaction statement (SAVEPOINT s)"),
+        ([], "CREATE TABLE public.kept (id int); PREPARE TRANSACTION 'x'", "transaction statement (PREPARE"),
+        (["CREATE TABLE public.kept (id int); COMMIT"], "CREATE INDEX ON public.kept (id)",
+         "setup statement 1 has a transaction statement (COMMIT)"),
+        ([], "PREPARE q AS SELECT 1", "prepared statement"),
+        ([], "RESET ALL", "RESET ALL"),
+    ]
+    for setup, text, why in cases:
+        got = validate(conn, _plain(text), setup_sql=setup)
+        assert got.validation_status == ValidationStatus.INVALID, text
+        assert f"not run: the {'setup' if setup else 'suggested'}" in got.validation_evidence
+        assert why in got.validation_evidence, got.validation_evidence
+        assert "nothing was run in the target" in got.validation_evidence
+        assert "rolled back" not in got.validation_evidence  # nothing ran, so nothing was rolled back
+        assert conn.execute("SELECT to_regclass('public.kept')").fetchone() == (None,), text
+        assert not conn.info.transaction_status
+        assert conn.execute("SELECT count(*) FROM pg_prepared_statements WHERE from_sql").fetchone() == (0,)
+    assert _objects(conn) == before
+    # the same connection validates the next suggestion, and its rollback still holds
+    got = validate(conn, _plain("CREATE TABLE public.kept (id int)"))
+    assert got.validation_status == ValidationStatus.VALID, got.validation_evidence
+    assert got.validation_evidence.endswith("rolled back: nothing was kept in the target")
+    assert _objects(conn) == before
+
+
+def test_sql_that_ends_the_transaction_is_caught_after_it_runs(target_db: ConnectionParams) -> None:
+    """Belt and braces for SQL pglast cannot parse, which is run unchecked: after every statement the transaction
+    must still be validation's own. PostgreSQL parses all of pglast's grammar, so the check is driven directly."""
+    from voyager_tui.engine.ai import validate as validation
+
+    conn = target_conn(target_db)
+    for text in ["CREATE TABLE public.kept (id int); COMMIT",
+                 "CREATE TABLE public.kept (id int); COMMIT; BEGIN",  # in a transaction again, but a new one
+                 "CREATE TABLE public.kept (id int); COMMIT; SELECT 1 / 0"]:
+        evidence: list[str] = []
+        with (pytest.raises(validation._Escaped, match="ended the validation's transaction"),
+              conn.transaction(force_rollback=True)):
+            validation._begin(conn)
+            validation._run(conn, text, "suggested SQL", evidence)
+        validation._settle(conn)
+        assert not conn.info.transaction_status, text
+        assert conn.execute("SELECT to_regclass('public.kept')").fetchone() == ("kept",)  # it did commit
+        conn.execute("DROP TABLE public.kept")
+    got = validate(conn, _plain("CREATE TABLE public.kept (id int)"))
+    assert got.validation_status == ValidationStatus.VALID, got.validation_evidence
+    assert conn.execute("SELECT to_regclass('public.kept')").fetchone() == (None,)
