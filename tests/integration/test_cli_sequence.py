@@ -123,3 +123,20 @@ def test_migrate_run_stops_at_the_first_failure_with_its_message(make_db: Callab
     with psycopg.connect(**connect_kwargs(target_db)) as conn:
         states = dict(conn.execute("SELECT phase, status FROM ybvoyager.migration_state WHERE step = ''").fetchall())
     assert states["import_schema"] == "FAILED" and states.get("export_data", "NOT_STARTED") == "NOT_STARTED"
+
+
+def test_migrate_run_when_export_data_cannot_start(make_db: Callable[[str], ConnectionParams],
+                                                   target_db: ConnectionParams, pg_admin: psycopg.Connection,
+                                                   tmp_path: Path) -> None:
+    source = make_db("run_gone_src")
+    init_shop(source, target_db, tmp_path)
+    vt("migrate", "run", "--through", "import-schema", *target_cli_args(target_db))
+    pg_admin.execute(f'DROP DATABASE "{source.dbname}" WITH (FORCE)')  # the source goes away before the data
+
+    result = CliRunner().invoke(cli, ["migrate", "run", *target_cli_args(target_db)], env={"COLUMNS": "160"})
+    assert result.exit_code == 1, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("error: cannot connect to source") and "Traceback" not in result.output, result.output
+    with psycopg.connect(**connect_kwargs(target_db)) as conn:
+        states = dict(conn.execute("SELECT phase, status FROM ybvoyager.migration_state WHERE step = ''").fetchall())
+    assert states["export_data"] == "FAILED" and states.get("import_data", "NOT_STARTED") == "NOT_STARTED"

@@ -131,7 +131,8 @@ def _export_and_import(run: Callable[[Phase, threading.Event], None], target: Co
         if Phase.EXPORT_DATA not in errors:
             importer.start()
         exporter.join()
-        importer.join()
+        if importer.ident is not None:
+            importer.join()
     except BaseException:  # Ctrl-C reaches this thread, not the workers: stop them at their next unit of work
         for stop in stops.values():
             stop.set()
