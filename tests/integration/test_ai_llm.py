@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,7 +20,7 @@ from click.testing import CliRunner
 from tests.conftest import target_cli_args
 from voyager_tui.cli.main import cli
 from voyager_tui.engine.ai.ai_config import API_KEY_ENV, NOT_CONFIGURED, configure_ai, load_llm_provider
-from voyager_tui.engine.ai.llm import LlmProvider
+from voyager_tui.engine.ai.llm import MAX_RESPONSE_BYTES, LlmProvider, check_no_row_data
 from voyager_tui.engine.ai.models import Problem
 from voyager_tui.engine.config import load_config
 from voyager_tui.engine.connections import ConnectionParams, connect_pg
@@ -48,6 +49,12 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     hold: bool = False
     """Do not answer until the test releases the server (to make the client time out)."""
+    body: bytes | None = None
+    """Send these bytes instead of a chat completion."""
+    length: int | None = None
+    """Announce this Content-Length instead of the body's, then close (a response cut short)."""
+    drip_s: float = 0
+    """Send the body one byte at a time, this long apart."""
 
 
 @dataclass
@@ -77,13 +84,21 @@ class ChatServer:
                          "message": {"role": "assistant", "content": reply.content}}]}).encode()
                 else:
                     payload = json.dumps({"error": {"message": reply.content}}).encode()
+                payload = payload if reply.body is None else reply.body
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Content-Length", str(len(payload) if reply.length is None else reply.length))
                 for k, v in reply.headers.items():
                     self.send_header(k, v)
                 self.end_headers()
-                self.wfile.write(payload)
+                if not reply.drip_s:
+                    self.wfile.write(payload)
+                    return
+                for byte in payload:
+                    if owner.release.wait(reply.drip_s):
+                        return
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -97,18 +112,19 @@ class ChatServer:
         self.httpd = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
 
-    def provider(self, *, timeout_s: float = 5, max_retries: int = 3,
-                 waits: list[float] | None = None) -> LlmProvider:
+    def provider(self, *, timeout_s: float = 5, max_retries: int = 3, waits: list[float] | None = None,
+                 deadline_s: float = 60) -> LlmProvider:
         sleep = waits.append if waits is not None else _no_sleep
-        return LlmProvider(self.url, MODEL, KEY, timeout_s=timeout_s, max_retries=max_retries, sleep=sleep)
+        return LlmProvider(self.url, MODEL, KEY, timeout_s=timeout_s, max_retries=max_retries, sleep=sleep,
+                           deadline_s=deadline_s)
 
 
 def _no_sleep(_: float) -> None:
     raise AssertionError("unexpected retry wait")
 
 
-@pytest.fixture
-def server() -> Iterator[ChatServer]:
+@contextmanager
+def running_server() -> Iterator[ChatServer]:
     srv = ChatServer()
     thread = threading.Thread(target=srv.httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
@@ -119,6 +135,12 @@ def server() -> Iterator[ChatServer]:
         srv.httpd.shutdown()
         srv.httpd.server_close()
         thread.join(5)
+
+
+@pytest.fixture
+def server() -> Iterator[ChatServer]:
+    with running_server() as srv:
+        yield srv
 
 
 def test_good_answer_becomes_a_suggestion(server: ChatServer) -> None:
@@ -325,3 +347,126 @@ def test_convert_asks_the_llm_for_what_no_rule_fixes_and_proves_it_on_the_target
     assert [r[:5] for r in stored] == [("public.recent", "llm", MODEL, "VALID", "ACCEPTED"),
                                        ("public.totals", "llm", MODEL, "INVALID", "PENDING")]
     assert 'relation "public.still_gone" does not exist' in stored[1][5]
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_not_followed_and_the_key_stays_with_the_endpoint(server: ChatServer, status: int) -> None:
+    with running_server() as other:
+        other.replies = [Reply(content=json.dumps(GOOD))]
+        server.replies = [Reply(status, "moved", {"Location": other.url + "/chat/completions"})]
+        with pytest.raises(VoyagerError) as info:
+            server.provider().suggest(PROBLEM)  # _no_sleep: any retry would fail the test
+        assert other.received == []
+    host = other.url.split("/")[2]
+    assert str(info.value) == (
+        f"AI endpoint {server.url}/chat/completions redirects (HTTP {status}) to {host}; redirects are not "
+        "followed so that the API key goes only to the configured host: configure the final URL as the endpoint")
+    assert len(server.received) == 1
+
+
+def test_a_response_cut_short_is_retried_then_a_one_line_error(server: ChatServer) -> None:
+    server.replies = [Reply(body=b'{"cho', length=1000), Reply(body=b'{"choices": [', length=1000)]
+    waits: list[float] = []
+    with pytest.raises(VoyagerError, match=r"the response was cut short \(13 bytes read, 987 more expected\) "
+                                           r"\(gave up after 2 attempts\)$"):
+        server.provider(max_retries=1, waits=waits).suggest(PROBLEM)
+    assert waits == [1.0]
+
+
+def test_a_response_cut_short_then_a_good_one(server: ChatServer) -> None:
+    server.replies = [Reply(body=b'{"cho', length=1000), Reply(content=json.dumps(GOOD))]
+    waits: list[float] = []
+    assert server.provider(waits=waits).suggest(PROBLEM) is not None
+    assert waits == [1.0]
+
+
+def test_an_oversize_response_fails_at_once(server: ChatServer) -> None:
+    server.replies = [Reply(body=b" " * (MAX_RESPONSE_BYTES + 1))]
+    with pytest.raises(VoyagerError, match=r"/chat/completions: the response is larger than 4 MiB; not reading it$"):
+        server.provider().suggest(PROBLEM)  # _no_sleep: any retry would fail the test
+
+
+def test_a_dripping_response_stops_at_the_deadline(server: ChatServer) -> None:
+    payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": json.dumps(GOOD)}}]}).encode()
+    server.replies = [Reply(body=payload, drip_s=0.02)]  # ~10 s for the whole body; each byte well within timeout_s
+    with pytest.raises(VoyagerError, match=r"the response did not finish within 0.3s \(gave up after 1 attempts\)"):
+        server.provider(max_retries=0, deadline_s=0.3).suggest(PROBLEM)
+
+
+def _problem(sql: str) -> Problem:
+    return PROBLEM.model_copy(update={"original_sql": sql})
+
+
+@pytest.mark.parametrize(("sql", "what"), [
+    ("INSERT INTO t VALUES ('alice@x.com')", "an INSERT statement"),
+    ("-- seed\nINSERT INTO public.t VALUES ('alice@x.com');", "an INSERT statement"),
+    ("/* seed */ INSERT INTO t VALUES ('alice@x.com')", "an INSERT statement"),
+    ("WITH x AS (SELECT 1) INSERT INTO t VALUES ('alice@x.com')", "an INSERT statement"),
+    ("INSERT INTO t SELECT 'alice@x.com'", "an INSERT statement"),
+    ("SELECT '$q$'; INSERT INTO t VALUES ('alice@x.com'); SELECT '$q$'", "an INSERT statement"),
+    ("WITH ins AS (INSERT INTO t VALUES ('alice@x.com') RETURNING 1) SELECT * FROM ins", "an INSERT statement"),
+    ("CREATE TABLE t (e text); UPDATE t SET e = 'alice@x.com' WHERE id = 1", "an UPDATE statement"),
+    ("DELETE FROM t WHERE e = 'alice@x.com'", "a DELETE statement"),
+    ("MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT VALUES ('alice@x.com')",
+     "a MERGE statement"),
+    ("COPY t FROM '/data/t.csv'", "a COPY statement"),
+    ("PREPARE p AS INSERT INTO t VALUES ('alice@x.com')", "an INSERT statement"),
+])
+def test_row_data_guard_refuses(sql: str, what: str) -> None:
+    with pytest.raises(VoyagerError) as info:
+        check_no_row_data(_problem(sql))
+    assert str(info.value) == (f"INDEX public.idx_events_at: refusing to send SQL with {what} to the AI endpoint "
+                               "(it may carry row data; only DDL and metadata may leave this machine)")
+
+
+@pytest.mark.parametrize("sql", [
+    "COPY t (e) FROM stdin;\nalice@x.com\n\\.\n",
+    "CREATE TABLE t (e text);\nalice@x.com, bob@x.com",
+])
+def test_row_data_guard_refuses_what_does_not_parse_without_quoting_it(sql: str) -> None:
+    with pytest.raises(VoyagerError, match=r"does not parse to the AI endpoint \(syntax error at character \d+\) "
+                                           r"\(only DDL and metadata that parse as SQL") as info:
+        check_no_row_data(_problem(sql))
+    assert "alice" not in str(info.value)
+
+
+@pytest.mark.parametrize("sql", [
+    "CREATE TABLE t (id int, status text DEFAULT 'new' CHECK (status IN ('new', 'done')), "
+    "email text DEFAULT 'nobody@example.com');",
+    "CREATE TABLE t (id int); ALTER TABLE t ADD CONSTRAINT c CHECK (id > 0);",
+    "CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $q$ BEGIN "
+    "INSERT INTO audit_log VALUES (NEW.id, 'changed'); RETURN NEW; END $q$;",
+    "CREATE FUNCTION f() RETURNS void LANGUAGE sql BEGIN ATOMIC INSERT INTO log VALUES ('called'); END;",
+    "CREATE RULE r AS ON INSERT TO t DO INSTEAD INSERT INTO t2 VALUES (NEW.id);",
+    "CREATE VIEW v AS SELECT id, 'constant' AS tag FROM t;",
+    "SELECT pg_catalog.setval('public.t_id_seq', 42, true);",
+    "COMMENT ON TABLE t IS 'customer accounts';",
+])
+def test_row_data_guard_passes_ddl_and_its_literals(sql: str) -> None:
+    check_no_row_data(_problem(sql))
+
+
+def test_convert_keeps_rule_fixes_when_the_llm_fails_for_another_object(
+        server: ChatServer, target_db: ConnectionParams, tmp_path: Path) -> None:
+    failed = tmp_path / "failed.sql"
+    failed.write_text(
+        '-- ERROR: unrecognized parameter "fillfactr"\n-- table public.typo\n'
+        "CREATE TABLE public.typo (id integer, v text) WITH (fillfactr='70');\n\n"
+        '-- ERROR: relation "public.nowhere" does not exist\n-- view public.recent\n'
+        "CREATE VIEW public.recent AS SELECT * FROM public.nowhere;\n\n")
+    configured = CliRunner().invoke(cli, ["ai", "configure", "--endpoint", server.url, "--model", MODEL])
+    assert configured.exit_code == 0, configured.output
+    server.replies = [Reply(400, f"The model {MODEL} does not exist")]
+    result = CliRunner().invoke(cli, ["ai", "convert", "--schema-file", str(failed), "--provider", "llm", "--yes",
+                                      *target_cli_args(target_db)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert len(server.received) == 1  # only the view: the rule fixed the table
+    assert (f"└── Suggested: none (AI endpoint {server.url}/chat/completions: HTTP 400: The model {MODEL} does not "
+            "exist; fix it by hand)") in out
+    assert "└── Validation: VALID on PostgreSQL" in out
+    assert "Accepted 1 suggestion(s)" in out
+    with connect_pg(target_db, DbRole.TARGET) as conn:
+        stored = conn.execute("""SELECT object_name, provider, validation_status, decision
+                                 FROM ybvoyager.suggestions ORDER BY object_name""").fetchall()
+    assert stored == [("public.typo", "rules", "VALID", "ACCEPTED")]

@@ -134,7 +134,8 @@ def convert_cmd(**kw: Any) -> None:
 
         out(f"AI Analysis: Found {len(items)} unsupported constructs")
         for n, (item, s) in enumerate(zip(items, final, strict=True), 1):
-            _print_item(n, item.label, item.problem.issue_type, item.file, item.problem.original_sql, s, target_name)
+            _print_item(n, item.label, item.problem.issue_type, item.file, item.problem.original_sql, s, target_name,
+                        item.provider_error)
         candidates = [(item, s) for item, s in zip(items, final, strict=True) if s is not None]
         if not candidates:
             out("No suggestions: fix these objects by hand (or configure the LLM provider), then re-run import schema")
@@ -180,12 +181,15 @@ def convert_cmd(**kw: Any) -> None:
             out("  " + shlex.join(argv))
 
 
-def _print_item(n: int, label: str, issue: str, file: str, original: str, s: Any, target_name: str) -> None:
+def _print_item(n: int, label: str, issue: str, file: str, original: str, s: Any, target_name: str,
+                provider_error: str | None = None) -> None:
     out = click.echo
     out(f"Issue {n}: {issue} — {label} (schema/{file})")
     out(f"├── Original: {_one(original)}")
     if s is None:
-        out("└── Suggested: none (no rule fixes this; fix it by hand or use the LLM provider)")
+        why = (f"{_one(provider_error)}; fix it by hand" if provider_error
+               else "no rule fixes this; fix it by hand or use the LLM provider")
+        out(f"└── Suggested: none ({why})")
         return
     out(f"├── Suggested: {_one(s.suggested_sql) or '(drop the object)'}")
     out(f"├── Reason: {s.reason}")

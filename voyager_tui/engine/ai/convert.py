@@ -44,6 +44,8 @@ class ConvertItem(BaseModel):
     file: str
     """The export's schema file the object came from (e.g. indexes.sql), or the failed.sql name."""
     problem: Problem
+    provider_error: str | None = None
+    """Set by suggest_all when a provider failed for this object (and none had a suggestion): why it has none."""
 
 
 def read_failed_sql(path: Path) -> list[FailedObject]:
@@ -103,13 +105,22 @@ Provider = Callable[[Problem], Suggestion | None]
 
 
 def suggest_all(items: list[ConvertItem], providers: list[Provider]) -> list[Suggestion | None]:
-    """Each item's suggestion from the first provider that has one (rules first, then the LLM for the rest)."""
+    """Each item's suggestion from the first provider that has one (rules first, then the LLM for the rest).
+
+    A provider's error (an HTTP 400, a refusal to send row data, an endpoint that gave up) costs only that item its
+    suggestion, so the others are still validated and stored; the error is kept in the item's provider_error."""
     out: list[Suggestion | None] = []
     for item in items:
         suggestion = None
+        item.provider_error = None
         for provider in providers:
-            suggestion = provider(item.problem)
+            try:
+                suggestion = provider(item.problem)
+            except VoyagerError as exc:
+                item.provider_error = item.provider_error or str(exc)
+                continue
             if suggestion is not None:
+                item.provider_error = None
                 break
         out.append(suggestion)
     return out

@@ -2,19 +2,25 @@
 
 Data policy: the request is built only from a Problem's fields (object type and name, issue type, the DDL, the
 target's error) plus the catalog's description and workaround for the issue type. Row data never leaves the
-machine: a Problem whose SQL carries rows (COPY ... FROM stdin, a top-level INSERT ... VALUES) is refused before
-anything is sent.
+machine: a Problem whose SQL does not parse, or holds a statement that reads or writes rows (COPY, INSERT, UPDATE,
+DELETE, MERGE, at any nesting level outside function and rule definitions), is refused before anything is sent.
+
+Transport: redirects are never followed (urllib would resend the Authorization header to wherever the endpoint
+points), a response is read in small blocks up to MAX_RESPONSE_BYTES and within an overall deadline, and every
+network failure becomes a one-line VoyagerError.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -59,23 +65,57 @@ Sleep = Callable[[float], None]
 _RETRY_AFTER_CAP_S = 120.0
 """A server asking us to wait longer than this is treated as a hard failure rather than hanging the user."""
 
-# Dollar-quoted bodies (functions, DO blocks) legitimately contain INSERT ... VALUES; they are code, not rows.
-_DOLLAR_BODY = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*|)\$.*?\$\1\$", re.DOTALL)
-_COPY_STDIN = re.compile(r"\bCOPY\b[^;]*?\bFROM\s+STDIN\b", re.IGNORECASE)
-_TOP_LEVEL_INSERT = re.compile(r"(?:^|;)\s*INSERT\s+INTO\b[^;]*?\bVALUES\b", re.IGNORECASE)
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+"""A chat completion for one object is a few KB; anything near this is not an answer worth waiting for."""
+_MAX_ERROR_BYTES = 64 * 1024
+_READ_BLOCK = 64 * 1024
+
+_ROW_STATEMENTS = {"CopyStmt": "a COPY", "InsertStmt": "an INSERT", "UpdateStmt": "an UPDATE",
+                   "DeleteStmt": "a DELETE", "MergeStmt": "a MERGE"}
+# Definitions the catalog stores as schema: their DML runs later against whatever rows exist then, so it is code,
+# like a dollar-quoted function body (which the parser keeps as a string and is never walked anyway).
+_DEFINITIONS = {"CreateFunctionStmt", "RuleStmt"}
 
 
 def check_no_row_data(problem: Problem) -> None:
-    """Refuse a Problem whose SQL carries table rows: only DDL and metadata may leave the machine."""
-    code = _DOLLAR_BODY.sub("$$", problem.original_sql)
-    if _COPY_STDIN.search(code):
+    """Refuse a Problem whose SQL may carry table rows: only DDL and metadata that parse as SQL may leave the
+    machine. Literals in DDL (DEFAULT values, CHECK constraints, view and function bodies) are schema and pass."""
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+
+    where = f"{problem.object_type} {problem.object_name}"
+    try:
+        statements = parse_sql(problem.original_sql)
+    except ParseError as exc:
+        # The parser's message quotes the offending token, which may be a row value: give only its position.
+        at = f" (syntax error at character {exc.args[1]})" if len(exc.args) > 1 else ""
         raise VoyagerError(
-            f"{problem.object_type} {problem.object_name}: refusing to send SQL with COPY ... FROM stdin row data "
-            "to the AI endpoint (only DDL and metadata may leave this machine)")
-    if _TOP_LEVEL_INSERT.search(code):
-        raise VoyagerError(
-            f"{problem.object_type} {problem.object_name}: refusing to send SQL with INSERT ... VALUES row data "
-            "to the AI endpoint (only DDL and metadata may leave this machine)")
+            f"{where}: refusing to send SQL that does not parse to the AI endpoint{at} (only DDL and metadata "
+            "that parse as SQL may leave this machine)") from None
+    for raw in statements:
+        for kind in _node_kinds(raw.stmt):
+            if kind in _ROW_STATEMENTS:
+                raise VoyagerError(
+                    f"{where}: refusing to send SQL with {_ROW_STATEMENTS[kind]} statement to the AI endpoint "
+                    "(it may carry row data; only DDL and metadata may leave this machine)")
+
+
+def _node_kinds(node: object) -> Iterator[str]:
+    """The class names of a parse tree's nodes, not descending into function or rule definitions."""
+    from pglast import ast
+
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _node_kinds(item)
+        return
+    if not isinstance(node, ast.Node):
+        return
+    kind = type(node).__name__
+    yield kind
+    if kind in _DEFINITIONS:
+        return
+    for attr in getattr(type(node), "__slots__", ()):
+        yield from _node_kinds(getattr(node, attr, None))
 
 
 def problem_payload(problem: Problem) -> dict[str, Any]:
@@ -102,11 +142,56 @@ def chat_completions_url(endpoint: str) -> str:
     return base if base.endswith("/chat/completions") else base + "/chat/completions"
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib would follow a redirect with the Authorization header, to any host and from https to http: instead the
+    3xx reaches the caller as an HTTPError."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> urllib.request.Request | None:
+        return None
+
+
+class _Readable(Protocol):
+    def read1(self, n: int = ..., /) -> bytes: ...
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _TooSlow(Exception):
+    pass
+
+
+def _read_capped(stream: _Readable, limit: int, deadline: float) -> bytes:
+    """The body, read in small blocks so that the overall deadline is checked between socket reads (the socket
+    timeout alone restarts with every byte a server drips). Raises _TooLarge beyond `limit` bytes, _TooSlow past
+    the deadline and IncompleteRead when the server closes before its Content-Length."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise _TooSlow
+        block = stream.read1(_READ_BLOCK)
+        if not block:
+            break
+        size += len(block)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(block)
+    data = b"".join(chunks)
+    missing = getattr(stream, "length", None)  # HTTPResponse.read1 returns b"" rather than raising when cut short
+    if isinstance(missing, int) and missing > 0:
+        raise http.client.IncompleteRead(data, missing)
+    return data
+
+
 class LlmProvider:
     """Suggestions from an OpenAI-compatible endpoint, validated against ANSWER_SCHEMA."""
 
     def __init__(self, endpoint: str, model: str, api_key: str | None, *, timeout_s: float = 60,
-                 max_retries: int = 3, sleep: Sleep = time.sleep, backoff_s: float = 1.0) -> None:
+                 max_retries: int = 3, sleep: Sleep = time.sleep, backoff_s: float = 1.0,
+                 deadline_s: float = 300) -> None:
         if not endpoint.startswith(("http://", "https://")):
             raise VoyagerError(f"AI endpoint {endpoint!r}: must start with http:// or https://")
         if not model:
@@ -118,6 +203,9 @@ class LlmProvider:
         self.max_retries = max_retries
         self._sleep = sleep
         self._backoff_s = backoff_s
+        self.deadline_s = deadline_s
+        """Per request attempt: from sending it to the last byte of the answer."""
+        self._opener = urllib.request.build_opener(_RefuseRedirects)
 
     def __repr__(self) -> str:  # never show the key
         return f"LlmProvider(url={self.url!r}, model={self.model!r})"
@@ -175,13 +263,19 @@ class LlmProvider:
         for attempt in range(self.max_retries + 1):
             wait = self._backoff_s * 2 ** attempt
             request = urllib.request.Request(self.url, data=data, headers=headers, method="POST")
+            deadline = time.monotonic() + self.deadline_s
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                    raw = response.read()
+                with self._opener.open(request, timeout=min(self.timeout_s, self.deadline_s)) as response:
+                    raw = _read_capped(response, MAX_RESPONSE_BYTES, deadline)
                 return _message_content(raw, self.url)
             except urllib.error.HTTPError as exc:
                 status = exc.code
-                text = self._redact(_error_text(exc))
+                if 300 <= status < 400:
+                    raise VoyagerError(
+                        f"AI endpoint {self.url} redirects (HTTP {status}) to {_location_host(self.url, exc)}; "
+                        "redirects are not followed so that the API key goes only to the configured host: "
+                        "configure the final URL as the endpoint") from None
+                text = self._redact(_error_text(exc, deadline))
                 if status in (401, 403):
                     raise VoyagerError(
                         f"AI endpoint {self.url} rejected the API key (HTTP {status}); set VOYAGER_TUI_AI_API_KEY "
@@ -204,8 +298,21 @@ class LlmProvider:
                     last = f"no answer within {self.timeout_s:g}s"
                 else:
                     last = f"cannot connect: {self._redact(str(exc.reason))}"
+            except _TooLarge:
+                raise VoyagerError(f"AI endpoint {self.url}: the response is larger than "
+                                   f"{MAX_RESPONSE_BYTES // (1024 * 1024)} MiB; not reading it") from None
+            except _TooSlow:
+                last = f"the response did not finish within {self.deadline_s:g}s"
             except ConnectionError as exc:  # reset by peer mid-response
-                last = f"connection lost: {exc}"
+                last = f"connection lost: {self._redact(str(exc) or type(exc).__name__)}"
+            except http.client.InvalidURL as exc:
+                raise VoyagerError(f"AI endpoint {self.url}: invalid URL: {self._redact(str(exc))}") from None
+            except http.client.IncompleteRead as exc:
+                last = f"the response was cut short ({len(exc.partial)} bytes read, {exc.expected} more expected)"
+            except http.client.HTTPException as exc:  # e.g. a malformed status line
+                last = f"invalid HTTP response: {self._redact(str(exc) or type(exc).__name__)}"
+            except OSError as exc:  # e.g. an SSL error while reading
+                last = f"connection lost: {self._redact(str(exc) or type(exc).__name__)}"
             if attempt < self.max_retries:
                 self._sleep(wait)
         raise VoyagerError(f"AI endpoint {self.url}: {last} (gave up after {self.max_retries + 1} attempts)")
@@ -242,11 +349,20 @@ def _message_content(raw: bytes, url: str) -> str:
     return content
 
 
-def _error_text(exc: urllib.error.HTTPError) -> str:
+def _location_host(url: str, exc: urllib.error.HTTPError) -> str:
+    """Where a redirect points, as host[:port] only: the rest of the URL (or its user info) may carry secrets."""
+    location = exc.headers.get("Location") if exc.headers else None
+    if not location:
+        return "no Location"
+    netloc = urllib.parse.urlsplit(urllib.parse.urljoin(url, location)).netloc.rpartition("@")[2]
+    return netloc or "an unknown host"
+
+
+def _error_text(exc: urllib.error.HTTPError, deadline: float) -> str:
     """The server's error message in one short line (OpenAI-style {"error": {"message": ...}} or raw text)."""
     try:
-        raw = exc.read().decode("utf-8", "replace")
-    except Exception:
+        raw = _read_capped(exc, _MAX_ERROR_BYTES, deadline).decode("utf-8", "replace")
+    except Exception:  # too large, too slow or cut short: the status alone still says what happened
         return exc.reason if isinstance(exc.reason, str) else ""
     try:
         message = json.loads(raw)["error"]["message"]
