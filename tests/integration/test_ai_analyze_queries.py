@@ -14,9 +14,12 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from tests.assessment_fixtures import write_csv
+from tests.assessment_fixtures import assessment_dir, write_csv
 from tests.conftest import connect_kwargs, target_cli_args
 from voyager_tui.cli.main import cli
+from voyager_tui.engine.ai.query_advice import IndexAdvice, QueryRef
+from voyager_tui.engine.ai.query_explain import LOCK_TIMEOUT, Escaped, begin, check_index
+from voyager_tui.engine.ai.query_explain import run as run_sql
 from voyager_tui.engine.assessment import layout
 from voyager_tui.engine.assessment.collect_pg import collect_postgresql
 from voyager_tui.engine.assessment.layout import AssessmentDir
@@ -186,3 +189,104 @@ def test_unreachable_target(assessment: Path) -> None:
     assert result.exit_code == 1
     [line] = result.output.strip().splitlines()
     assert line.startswith("error: ") and "127.0.0.1:1" in line
+
+
+ESCAPE = "SELECT b FROM t WHERE a = $1; COMMIT; DROP TABLE victim"
+LONG = "ä" * 30
+
+
+def forged(query: str, schema: str = "public", table: str = "t") -> IndexAdvice:
+    """Advice as a hand-edited JSON could hold it: check_index must not trust that analyze screened the query."""
+    ddl = f"CREATE INDEX t_a_idx ON {quoted(schema)}.{quoted(table)} (a)"
+    return IndexAdvice(schema_name=schema, table_name=table, index_name="t_a_idx", key_columns=["a"],
+                       descending=[False], include_columns=[], leading="HASH", sql_yugabytedb=ddl, sql_postgresql=ddl,
+                       reason="", sources=[QueryRef(rank=1, queryid="1", query=query, calls=1,
+                                                    tables=[f"{schema}.{table}"], table_names=[(schema, table)])])
+
+
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def stats_dir(root: Path, tables: dict[str, list[str]], queries: list[str]) -> Path:
+    columns = [{"schema_name": "public", "table_name": t, "column_name": c, "ordinal": i + 1, "data_type": "integer"}
+               for t, cols in tables.items() for i, c in enumerate(cols)]
+    stats = [{"schema_name": "public", "table_name": t, "object_type": "table", "row_count": 0, "size_bytes": 8192,
+              "column_count": len(cols), "has_primary_key": False} for t, cols in tables.items()]
+    rows = [{"queryid": str(n), "query": q, "calls": 100 - n, "total_exec_time_ms": 10.0, "mean_exec_time_ms": 0.1,
+             "rows": 1} for n, q in enumerate(queries, 1)]
+    return assessment_dir(root, table_statistics=stats, columns=columns, query_stats=rows, schema_ddl="").root
+
+
+def test_a_query_text_cannot_escape_the_rolled_back_check(tmp_path: Path,
+                                                          make_db: Callable[[str], ConnectionParams]) -> None:
+    target = target_with(make_db, "CREATE TABLE t (a int, b int)", "CREATE TABLE victim (x int)")
+    root = stats_dir(tmp_path / "a", {"t": ["a", "b"]}, [ESCAPE, "SELECT b FROM t WHERE a = $1 AND b > $2"])
+    result = run("--assessment-dir", str(root), *target_cli_args(target), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [(k["queryid"], k["reason"]) for k in data["skipped"]] == [("1", "the text holds 3 statements, not one")]
+    assert [a["sources"][0]["queryid"] for a in data["indexes"]] == ["2"]
+    text = run("--assessment-dir", str(root), *target_cli_args(target))
+    assert "Skipped: queryid 1 (99 calls): the text holds 3 statements, not one: SELECT b FROM t" in text.output
+
+    # Advice that did not come through analyze (a hand-edited JSON) is screened again by the check itself.
+    with psycopg.connect(**connect_kwargs(target), autocommit=True) as conn:  # type: ignore[arg-type]
+        check = check_index(conn, forged(ESCAPE), "postgresql", ["public"]).check
+        assert check is not None and check.status == "not_checked"
+        assert check.detail == "not checked: the query is not run on the target: the text holds 3 statements, not one"
+        assert conn.execute("SELECT to_regclass('public.victim') IS NOT NULL").fetchone() == (True,)
+    assert index_names(target) == set()
+
+
+def test_every_statement_is_single_and_inside_the_checks_transaction(
+        make_db: Callable[[str], ConnectionParams]) -> None:
+    target = target_with(make_db, "CREATE TABLE victim (x int)")
+    with psycopg.connect(**connect_kwargs(target), autocommit=True) as conn:  # type: ignore[arg-type]
+        with pytest.raises(psycopg.errors.SyntaxError, match="multiple commands"), \
+                conn.transaction(force_rollback=True):
+            begin(conn, ["public"])
+            run_sql(conn, "PREPARE p AS SELECT 1; COMMIT; DROP TABLE victim")
+        assert conn.execute("SELECT to_regclass('public.victim') IS NOT NULL").fetchone() == (True,)
+        # One statement that ends the transaction is caught right after it ran.
+        with pytest.raises(Escaped, match="ended the check's transaction"), conn.transaction(force_rollback=True):
+            begin(conn, ["public"])
+            run_sql(conn, "COMMIT")
+            run_sql(conn, "BEGIN")
+
+
+def test_keywords_long_names_and_a_dotted_schema_are_checked(tmp_path: Path,
+                                                             make_db: Callable[[str], ConnectionParams]) -> None:
+    target = target_with(make_db, 'CREATE TABLE "order" (id int, "user" int, "group" int)',
+                         f"CREATE TABLE {LONG} (a int, b int)", 'CREATE SCHEMA "a.b"',
+                         'CREATE TABLE "a.b".t (a int, b int)')
+    root = stats_dir(tmp_path / "a", {"order": ["id", "user", "group"], LONG: ["a", "b"]},
+                     ['SELECT id FROM "order" WHERE "user" = $1 AND "group" = $2',
+                      f"SELECT b FROM {LONG} WHERE a = $1"])
+    result = run("--assessment-dir", str(root), *target_cli_args(target), "--json")
+    assert result.exit_code == 0, result.output
+    checks = {a["table_name"]: a["check"] for a in json.loads(result.output)["indexes"]}
+    # Unquoted, `user` was current_user (the index did not fit the query) and `group` a syntax error; a name
+    # cut at 63 characters was cut again by the target, so the plan named another index than the advice.
+    assert {t: c["status"] for t, c in checks.items()} == {"order": "chosen", LONG: "chosen"}, checks
+    assert index_names(target) == set()
+
+    with psycopg.connect(**connect_kwargs(target), autocommit=True) as conn:  # type: ignore[arg-type]
+        check = check_index(conn, forged('SELECT b FROM "a.b".t WHERE a = $1', schema="a.b"), "postgresql",
+                            ["a.b"]).check
+    assert check is not None and check.status == "chosen", check
+
+
+def test_a_busy_table_is_not_checked(make_db: Callable[[str], ConnectionParams]) -> None:
+    target = target_with(make_db, "CREATE TABLE t (a int, b int)")
+    with psycopg.connect(**connect_kwargs(target)) as writer, \
+            psycopg.connect(**connect_kwargs(target), autocommit=True) as conn:  # type: ignore[arg-type]
+        writer.execute("INSERT INTO t VALUES (1, 1)")  # an open write transaction: CREATE INDEX must wait for it
+        check = check_index(conn, forged("SELECT b FROM t WHERE a = $1"), "postgresql", ["public"]).check
+        assert check is not None and check.status == "not_checked", check
+        assert check.detail.startswith("not checked: the table is busy (the step 'create the index' waited longer "
+                                       f"than lock_timeout {LOCK_TIMEOUT}")
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        writer.rollback()
+        check = check_index(conn, forged("SELECT b FROM t WHERE a = $1"), "postgresql", ["public"]).check
+        assert check is not None and check.status == "chosen", check

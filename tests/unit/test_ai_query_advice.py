@@ -13,6 +13,7 @@ from voyager_tui.engine.ai.query_advice import (
     load_metadata,
     propose,
     rank_patterns,
+    statement_problem,
     table_uses,
 )
 from voyager_tui.engine.assessment.metadata import Metadata
@@ -183,3 +184,39 @@ def test_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
         analyze(root)
     with pytest.raises(VoyagerError, match="--top"):
         analyze(root, top=0)
+
+
+def test_only_one_plain_statement_is_advised_on(tmp_path: Path) -> None:
+    escape = "SELECT total FROM orders WHERE customer_id = $1; COMMIT; DROP TABLE victim"
+    deep = "SELECT note FROM orders WHERE status = " + " + ".join(f"${i}" for i in range(1, 6000))
+    root = make(tmp_path, [stat("1", escape, 1000, 100.0), stat("2", deep, 900, 90.0),
+                           stat("3", "TRUNCATE orders", 800, 80.0), stat("4", Q_BY_EMAIL, 10, 1.0)])
+    advice = analyze(root)
+    assert [p.queryid for p in advice.patterns] == ["4"]
+    assert [a.index_name for a in advice.indexes] == ["customers_email_idx"]
+    reasons = {k.queryid: k.reason for k in advice.skipped}
+    assert reasons["1"] == "the text holds 3 statements, not one"
+    assert reasons["2"].startswith("the text is nested too deeply to parse")
+    assert reasons["3"] == "not a SELECT, INSERT, UPDATE, DELETE or MERGE statement (Truncate)"
+    assert statement_problem("MERGE INTO orders o USING customers c ON o.customer_id = c.id "
+                             "WHEN MATCHED THEN UPDATE SET note = $1") is None
+    assert statement_problem("DELETE FROM orders WHERE id = $1;") is None
+    assert statement_problem("SELECT FROM WHERE").startswith("the text does not parse")  # type: ignore[union-attr]
+
+
+def test_keywords_and_odd_names_are_quoted_and_names_fit_63_bytes(tmp_path: Path) -> None:
+    long_table = "ä" * 30
+    tables = {"order": ["id", "user", "group"], long_table: ["a", "b"]}
+    columns = [{"schema_name": "public", "table_name": t, "column_name": c, "ordinal": i + 1, "data_type": "integer"}
+               for t, cols in tables.items() for i, c in enumerate(cols)]
+    stats = [{"schema_name": "public", "table_name": t, "object_type": "table", "row_count": 0, "size_bytes": 8192,
+              "column_count": len(cols), "has_primary_key": False} for t, cols in tables.items()]
+    root = assessment_dir(tmp_path / "a", table_statistics=stats, columns=columns, schema_ddl="", query_stats=[
+        stat("1", 'SELECT id FROM "order" WHERE "user" = $1 AND "group" = $2', 100, 10.0),
+        stat("2", f"SELECT b FROM {long_table} WHERE a = $1", 50, 5.0)]).root
+    by_table = {a.table_name: a for a in analyze(root).indexes}
+    assert by_table["order"].sql_postgresql == ('CREATE INDEX order_user_group_idx ON public."order" '
+                                                '("user", "group") INCLUDE (id)')
+    name = by_table[long_table].index_name
+    assert len(name.encode()) <= 63 and name.startswith("ä" * 27)  # 54 bytes of the name, then a digest
+    assert by_table[long_table].sql_postgresql.startswith(f'CREATE INDEX "{name}" ON public."{long_table}" (a)')

@@ -45,6 +45,8 @@ def _print(advice: Any, target_name: str, kind: str) -> None:
     for p in advice.patterns:
         out(f"{p.rank:>3}  {p.calls:>9}  {p.total_exec_time_ms:>11.1f}  {p.mean_exec_time_ms:>9.3f}  "
             f"{_short(p.query)}")
+    for k in advice.skipped:
+        out(f"Skipped: queryid {k.queryid or '?'} ({k.calls} calls): {k.reason}: {_short(k.query, 60)}")
     out("")
     if not advice.indexes:
         out("Index advice: none (the top patterns' predicates are served by existing indexes, or use none)")

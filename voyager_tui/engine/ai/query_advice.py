@@ -14,12 +14,17 @@ BETWEEN) predicates, JOIN conditions, ORDER BY, and every other column the state
 - colocation: tables that the top patterns join and that the assessment's sizing places in the colocation tablet
   (sizing.py: small tables with few indexes) are advised to stay colocated, so those joins stay in one tablet.
 
+Only a text that pglast parses to exactly one SELECT, INSERT, UPDATE, DELETE or MERGE is advised on: the EXPLAIN
+check pastes it into PREPARE on the target, so a second statement (`...; COMMIT; DROP TABLE x`), a utility
+statement, or a text too deeply nested for the parser is skipped, with the reason, before anything runs.
+
 query_explain.py checks each proposed index with EXPLAIN on the target.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
@@ -42,6 +47,10 @@ _ORDERED_METHODS = frozenset({"btree", "lsm"})
 """Index methods whose key order serves equality prefixes and ranges (lsm: YugabyteDB's name for its default)."""
 _RANGE_OPS = frozenset({"<", "<=", ">", ">="})
 _TABLE_TYPES = ("table", "partitioned table", "materialized view")
+_STATEMENT_TYPES = {"SelectStmt": "SELECT", "InsertStmt": "INSERT", "UpdateStmt": "UPDATE", "DeleteStmt": "DELETE",
+                    "MergeStmt": "MERGE"}
+"""The only statements advised on and explained: PREPARE accepts them, and EXPLAIN never runs them."""
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 class QueryRef(BaseModel):
@@ -52,6 +61,8 @@ class QueryRef(BaseModel):
     query: str
     calls: int
     tables: list[str] = Field(default_factory=list)
+    table_names: list[tuple[str, str]] = Field(default_factory=list)
+    """(schema, table) of each of `tables`, kept apart: a schema name may hold a dot."""
 
 
 class QueryPattern(BaseModel):
@@ -66,7 +77,18 @@ class QueryPattern(BaseModel):
     """Share of all calls plus share of all execution time (0..2)."""
     tables: list[str]
     """schema.table of the assessed tables the query reads or writes."""
+    table_names: list[tuple[str, str]] = Field(default_factory=list)
+    """The same tables as (schema, table)."""
     parsed: bool = True
+
+
+class SkippedQuery(BaseModel):
+    """A pattern of query-stats.csv that is neither advised on nor explained, and why."""
+
+    queryid: str | None
+    query: str
+    calls: int
+    reason: str
 
 
 class TableUse(BaseModel):
@@ -168,6 +190,8 @@ class QueryAdvice(BaseModel):
     suppressed: list[SuppressedIndex]
     colocation: list[ColocationAdvice]
     notes: list[str]
+    skipped: list[SkippedQuery] = Field(default_factory=list)
+    """Patterns left out because their text is not one plain statement (see statement_problem)."""
 
 
 # ---- reading and ranking -------------------------------------------------------------------------------------
@@ -224,12 +248,26 @@ class _Catalog:
         return None
 
 
-def rank_patterns(rows: Iterable[QueryStatRow], md: Metadata) -> list[QueryPattern]:
-    """Patterns that touch an assessed table, best first (see the module doc for the score)."""
+def rank_patterns(rows: Iterable[QueryStatRow], md: Metadata,
+                  skipped: list[SkippedQuery] | None = None) -> list[QueryPattern]:
+    """Patterns that touch an assessed table, best first (see the module doc for the score). A pattern that is
+    not one SELECT/INSERT/UPDATE/DELETE/MERGE is left out, and appended to `skipped` with the reason."""
     cat = _Catalog(md)
-    kept: list[tuple[QueryStatRow, list[str], bool]] = []
+    kept: list[tuple[QueryStatRow, list[tuple[str, str]], bool]] = []
     for row in rows:
-        tables, parsed = _relations(row.query, cat)
+        problem = statement_problem(row.query)
+        try:
+            tables, parsed = _relations(row.query, cat)
+            if problem is None:
+                _Extractor(cat).run(row.query)  # a nesting too deep for the extractor shows here, not later
+        except RecursionError:
+            problem = _TOO_DEEP
+            tables, parsed = [], False
+        if problem is not None:
+            if (tables or problem == _TOO_DEEP) and skipped is not None:
+                skipped.append(SkippedQuery(queryid=row.queryid, query=row.query, calls=row.calls or 0,
+                                            reason=problem))
+            continue
         if tables:
             kept.append((row, tables, parsed))
     total_calls = sum(r.calls or 0 for r, _, _ in kept) or 1
@@ -246,12 +284,42 @@ def rank_patterns(rows: Iterable[QueryStatRow], md: Metadata) -> list[QueryPatte
         total = row.total_exec_time_ms or 0.0
         mean = row.mean_exec_time_ms if row.mean_exec_time_ms is not None else (total / calls if calls else 0.0)
         out.append(QueryPattern(rank=n, queryid=row.queryid, query=row.query, calls=calls, total_exec_time_ms=total,
-                                mean_exec_time_ms=mean, rows=row.rows or 0, score=round(score, 4), tables=tables,
-                                parsed=parsed))
+                                mean_exec_time_ms=mean, rows=row.rows or 0, score=round(score, 4),
+                                tables=[f"{t[0]}.{t[1]}" for t in tables], table_names=tables, parsed=parsed))
     return out
 
 
-def _relations(query: str, cat: _Catalog) -> tuple[list[str], bool]:
+_TOO_DEEP = "the text is nested too deeply to parse (e.g. a very long chain of operators)"
+
+
+def statement_problem(query: str) -> str | None:
+    """Why `query` must not be advised on or pasted into PREPARE on a target; None when pglast parses it to
+    exactly one SELECT, INSERT, UPDATE, DELETE or MERGE statement."""
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+
+    try:
+        stmts = [raw.stmt for raw in parse_sql(query) if raw.stmt is not None]
+    except ParseError as exc:
+        return f"the text does not parse ({' '.join(str(exc).split())})"
+    except RecursionError:
+        return _TOO_DEEP
+    if len(stmts) != 1:
+        return f"the text holds {len(stmts)} statements, not one"
+    kind = type(stmts[0]).__name__
+    if kind not in _STATEMENT_TYPES:
+        return f"not a SELECT, INSERT, UPDATE, DELETE or MERGE statement ({kind.removesuffix('Stmt')})"
+    return None
+
+
+def _uses(cat: _Catalog, query: str) -> list[TableUse]:
+    try:
+        return _Extractor(cat).run(query)
+    except RecursionError:  # rank_patterns already skips such texts; this guards a caller that did not rank
+        return []
+
+
+def _relations(query: str, cat: _Catalog) -> tuple[list[tuple[str, str]], bool]:
     from pglast import parse_sql
     from pglast.parser import ParseError
 
@@ -261,7 +329,7 @@ def _relations(query: str, cat: _Catalog) -> tuple[list[str], bool]:
         trees = parse_sql(query)
     except ParseError:
         return [], False
-    found: list[str] = []
+    found: list[tuple[str, str]] = []
     ctes: set[str] = set()
     for raw in trees:
         for node in iter_nodes(raw.stmt):
@@ -272,8 +340,8 @@ def _relations(query: str, cat: _Catalog) -> tuple[list[str], bool]:
             if type(node).__name__ != "RangeVar" or (node.schemaname is None and node.relname in ctes):
                 continue
             hit = cat.resolve(node.schemaname, node.relname)
-            if hit is not None and f"{hit[0]}.{hit[1]}" not in found:
-                found.append(f"{hit[0]}.{hit[1]}")
+            if hit is not None and hit not in found:
+                found.append(hit)
     return found, True
 
 
@@ -576,16 +644,22 @@ def _serves(ix: IndexShape, key: _Key) -> bool:
 
 def _index_name(table: str, cols: list[str]) -> str:
     name = "_".join([table, *cols, "idx"])
-    if len(name) <= 63:
+    raw = name.encode()
+    if len(raw) <= 63:
         return name
-    # Past PostgreSQL's 63-byte limit the name is cut; a digest keeps two long names apart.
-    return name[:54] + "_" + hashlib.sha1(name.encode()).hexdigest()[:8]
+    # Past PostgreSQL's limit of 63 bytes (not characters) the name is cut; a digest keeps two long names apart.
+    # Cut on bytes, dropping a character split in two, so the target does not cut it again.
+    return raw[:54].decode(errors="ignore") + "_" + hashlib.sha1(raw).hexdigest()[:8]
 
 
 def _ident(name: str) -> str:
-    from psycopg import sql
+    """`name` as PostgreSQL's quote_ident writes it: bare only when it is a plain lower-case name and not a
+    keyword that would be read as something else (`user` is current_user, `group` a syntax error)."""
+    from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
 
-    return name if name.isidentifier() and name == name.lower() else sql.Identifier(name).as_string(None)
+    if _PLAIN_NAME.fullmatch(name) and name not in RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS:
+        return name
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _ddl(schema: str, table: str, index: str, keys: list[tuple[str, str]], include: list[str]) -> str:
@@ -611,8 +685,9 @@ def propose(patterns: list[QueryPattern], md: Metadata) -> tuple[list[IndexAdvic
     cat = _Catalog(md)
     merged: dict[tuple[tuple[str, str], tuple[str, ...], str | None], _Merged] = {}
     for p in patterns:
-        ref = QueryRef(rank=p.rank, queryid=p.queryid, query=p.query, calls=p.calls, tables=p.tables)
-        for use in _Extractor(cat).run(p.query):
+        ref = QueryRef(rank=p.rank, queryid=p.queryid, query=p.query, calls=p.calls, tables=p.tables,
+                       table_names=p.table_names)
+        for use in _uses(cat, p.query):
             key = _key_for(use)
             if key is None:
                 continue
@@ -707,11 +782,12 @@ def colocation_advice(patterns: list[QueryPattern], md: Metadata) -> tuple[list[
     cat = _Catalog(md)
     joined: dict[frozenset[str], list[QueryRef]] = {}
     for p in patterns:
-        uses = _Extractor(cat).run(p.query)
+        uses = _uses(cat, p.query)
         tables = sorted({u.table for u in uses if u.join})
         if len(tables) < 2:
             continue
-        ref = QueryRef(rank=p.rank, queryid=p.queryid, query=p.query, calls=p.calls, tables=p.tables)
+        ref = QueryRef(rank=p.rank, queryid=p.queryid, query=p.query, calls=p.calls, tables=p.tables,
+                       table_names=p.table_names)
         joined.setdefault(frozenset(tables), []).append(ref)
     if not joined:
         return [], []
@@ -755,12 +831,13 @@ def analyze(root: Path, *, top: int = DEFAULT_TOP) -> QueryAdvice:
     md = load_metadata(root)
     if not md.query_stats:
         raise VoyagerError(no_stats_message(md, root))
-    ranked = rank_patterns(md.query_stats, md)
+    skipped: list[SkippedQuery] = []
+    ranked = rank_patterns(md.query_stats, md, skipped)
     notes: list[str] = []
-    if not ranked:
+    if not ranked and not skipped:
         raise VoyagerError(f"{root}: none of the {len(md.query_stats)} statement(s) in query-stats.csv touch a "
                            f"table of the assessed schemas ({', '.join(md.info.schemas)})")
-    unparsed = len(md.query_stats) - sum(1 for _ in ranked)
+    unparsed = len(md.query_stats) - len(ranked) - len(skipped)
     if unparsed:
         notes.append(f"{unparsed} statement(s) were left out: they touch no assessed table, or their text does "
                      "not parse (pg_stat_statements cuts long texts).")
@@ -770,4 +847,4 @@ def analyze(root: Path, *, top: int = DEFAULT_TOP) -> QueryAdvice:
     notes += more
     return QueryAdvice(assessment_dir=str(root), schemas=md.info.schemas, pg_stat_statements=md.info.pg_stat_statements,
                        total_patterns=len(ranked), patterns=best, indexes=indexes, suppressed=suppressed,
-                       colocation=colocation, notes=notes)
+                       colocation=colocation, notes=notes, skipped=skipped)
