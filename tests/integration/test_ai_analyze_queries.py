@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from tests.assessment_fixtures import assessment_dir, write_csv
 from tests.conftest import connect_kwargs, target_cli_args
 from voyager_tui.cli.main import cli
-from voyager_tui.engine.ai.query_advice import IndexAdvice, QueryRef
 from voyager_tui.engine.ai.query_explain import LOCK_TIMEOUT, Escaped, begin, check_index
 from voyager_tui.engine.ai.query_explain import run as run_sql
+from voyager_tui.engine.ai.query_models import IndexAdvice, QueryRef
 from voyager_tui.engine.assessment import layout
 from voyager_tui.engine.assessment.collect_pg import collect_postgresql
 from voyager_tui.engine.assessment.layout import AssessmentDir

@@ -14,8 +14,8 @@ from voyager_tui.engine.ai.query_advice import (
     propose,
     rank_patterns,
     statement_problem,
-    table_uses,
 )
+from voyager_tui.engine.ai.query_predicates import table_uses
 from voyager_tui.engine.assessment.metadata import Metadata
 from voyager_tui.engine.errors import VoyagerError
 

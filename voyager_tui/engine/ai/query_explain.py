@@ -29,7 +29,8 @@ from psycopg.pq import TransactionStatus
 
 from ..connections import detect_target
 from ..errors import one_line
-from .query_advice import ExplainCheck, ExplainPlan, IndexAdvice, QueryAdvice, statement_problem
+from .query_advice import statement_problem
+from .query_models import ExplainCheck, ExplainPlan, IndexAdvice, QueryAdvice
 
 STATEMENT_TIMEOUT = "30s"
 LOCK_TIMEOUT = "2s"
