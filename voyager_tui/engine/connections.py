@@ -134,11 +134,22 @@ def _connect(
     return psycopg.connect(**kwargs)
 
 
+# What libpq_env must not pass on: the connection settings it sets itself, PGSERVICE (a service file's host would
+# beat the PGHOST set here, while psycopg's explicit host beats the service) and the tool's password variables (the
+# child gets only the one it needs, as PGPASSWORD). Every other PG* variable (PGSSLROOTCERT, PGSSLCERT, PGSSLKEY,
+# PGSSLCRL, PGPASSFILE, PGSERVICEFILE, PGSYSCONFDIR, ...) is honoured by psycopg connections too, so the child
+# keeps it and connects the same way.
+_REPLACED_ENV = frozenset({
+    "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGSSLMODE", "PGAPPNAME", "PGOPTIONS",
+    "PGCONNECT_TIMEOUT", "PGCLIENTENCODING", "PGSERVICE", *(role.env_var for role in DbRole),
+})
+
+
 def libpq_env(params: ConnectionParams, password: str | None, application_name: str,
               settings: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for a libpq child (pg_dump, psql): connection as PG* variables, so nothing secret or
     specific goes in argv; the password only when one is known (else libpq reads ~/.pgpass itself)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG") or k == "PGPASSFILE"}
+    env = {k: v for k, v in os.environ.items() if k not in _REPLACED_ENV}
     env.update(PGHOST=params.host, PGPORT=str(params.port), PGUSER=params.user, PGDATABASE=params.dbname,
                PGSSLMODE=params.sslmode, PGAPPNAME=application_name, PGCONNECT_TIMEOUT="10",
                PGCLIENTENCODING="UTF8")

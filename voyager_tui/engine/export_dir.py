@@ -11,6 +11,8 @@ from .errors import VoyagerError
 
 # Below this much free space an export refuses to start a new file rather than fail half-way through it.
 MIN_FREE_BYTES = 256 * 1024 * 1024
+# Names the migration a directory belongs to: `end` deletes only a directory carrying its own migration's marker.
+MARKER_NAME = ".voyager-tui-export"
 
 
 class ExportDir:
@@ -33,10 +35,29 @@ class ExportDir:
     def errors_dir(self) -> Path:
         return self.root / "errors"
 
-    def ensure(self) -> ExportDir:
+    @property
+    def marker(self) -> Path:
+        return self.root / MARKER_NAME
+
+    def owner(self) -> str | None:
+        """The migration uuid in the marker, or None when there is no marker."""
+        try:
+            return self.marker.read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise VoyagerError(f"cannot read {self.marker}: {exc.strerror or exc}") from None
+
+    def ensure(self, owner: str | None = None) -> ExportDir:
+        """Create the directory tree; with `owner` (a migration uuid) also claim it for that migration."""
+        if owner is not None and self.owner() not in (None, owner):
+            raise VoyagerError(f"export dir {self.root} belongs to another migration ({self.owner()}): "
+                               "pass a different --export-dir")
         try:
             for d in (self.schema_dir, self.data_dir, self.reports_dir, self.errors_dir):
                 d.mkdir(parents=True, exist_ok=True)
+            if owner is not None and not self.marker.exists():
+                self.marker.write_text(owner + "\n", encoding="utf-8")
         except OSError as exc:
             raise VoyagerError(f"cannot create export dir {self.root}: {exc.strerror or exc}") from None
         if not os.access(self.root, os.W_OK):

@@ -103,7 +103,8 @@ SELECT jsonb_build_object(
       CROSS JOIN LATERAL (SELECT split_part(btrim(g.original_sql, E' \\t\\r\\n'), E'\\n', 1) AS first) l
      WHERE g.migration_uuid = s.migration_uuid AND g.created_at >= s.started_at
        AND f ->> 'object' = CASE g.object_type
-             WHEN 'OTHER' THEN CASE WHEN length(l.first) <= 90 THEN l.first ELSE left(l.first, 87) || '...' END
+             WHEN 'OTHER' THEN CASE WHEN length(l.first) <= 90 THEN l.first ELSE left(l.first, 77) || '... #'
+                 || left(encode(sha256(convert_to(btrim(g.original_sql, E' \\t\\r\\n'), 'UTF8')), 'hex'), 8) END
              WHEN 'SCHEMA' THEN 'schema ' || g.object_name
              WHEN 'COMMENT' THEN 'comment on ' || g.object_name
              ELSE lower(g.object_type) || ' ' || g.object_name END) d

@@ -1,8 +1,9 @@
 """`ai convert`'s engine: problems from import schema's failed.sql, and accepted fixes written back to objects.json.
 
 failed.sql (see pipeline.import_schema.write_failures) holds, per failed object, `-- ERROR: <error>`, `-- <label>`
-and the SQL. The label is the same `label()` import schema gives the manifest object, so a fix can be written back
-to exactly that object of `schema/objects.json`, which is what import schema reads on its next run.
+and the SQL; failed.json beside it holds the same exactly, and is what is read when present. The label is the same
+`label()` import schema gives the manifest object, so a fix can be written back to exactly that object of
+`schema/objects.json`, which is what import schema reads on its next run.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from ..errors import VoyagerError
+from ..errors import VoyagerError, first_error
 from ..models import MigrationRecord
 from ..phases import Phase
-from ..pipeline.import_schema import label
+from ..pipeline.import_schema import failures_sidecar, label
 from ..schema.analyze import analyze_sql
 from ..schema.manifest import OBJECT_TYPES, SchemaManifest, SchemaObject, write_manifest
 from ..state_store import StateStore
@@ -48,8 +49,26 @@ class ConvertItem(BaseModel):
     """Set by suggest_all when a provider failed for this object (and none had a suggestion): why it has none."""
 
 
+class _FailedFile(BaseModel):
+    version: int
+    failed: list[FailedObject]
+
+
 def read_failed_sql(path: Path) -> list[FailedObject]:
-    """Parse import schema's failed.sql; a missing file means nothing failed."""
+    """Import schema's failures: from the failed.json it writes beside failed.sql when there is one (exact whatever
+    the SQL holds), else parsed from failed.sql (an older export, or a file of your own); nothing means none failed."""
+    sidecar = failures_sidecar(path)
+    try:
+        # A failed.sql changed after the sidecar was written (a fix made by hand) is read instead.
+        if not path.exists() or sidecar.stat().st_mtime_ns >= path.stat().st_mtime_ns:
+            return _FailedFile.model_validate_json(sidecar.read_bytes()).failed
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise VoyagerError(f"cannot read {sidecar}: {exc.strerror or exc}") from None
+    except ValidationError as exc:
+        field, msg = first_error(exc)
+        raise VoyagerError(f"{sidecar}: not an import schema failure list ({field}: {msg})") from None
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..errors import VoyagerError
 from . import layout
 from .layout import AssessmentDir, SourceDbType
-from .metadata import Metadata, NoteRow, read_metadata
+from .metadata import Metadata, NoteRow, read_metadata, refuse_symlinks
 
 INGEST_STEP = "ingest"
 """The `step` of the warnings ingest adds to Metadata.notes."""
@@ -122,6 +122,8 @@ def replace_metadata(source: Path, dest: Path) -> None:
     """Copy the layout's files of `source` into a new dir beside `dest`, then swap it in with renames."""
     parent = dest.parent
     _remove_leftovers(dest)
+    # Checked again right before copying: the set may have changed since it was read.
+    refuse_symlinks(source)
     files = metadata_files(source)
     try:
         new = Path(tempfile.mkdtemp(prefix=_NEW_PREFIX, dir=parent))

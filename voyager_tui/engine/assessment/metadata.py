@@ -160,6 +160,10 @@ class Metadata(BaseModel):
 
 R = TypeVar("R", bound=BaseModel)
 
+# csv's default cap on one value is 128 KiB, less than a long view definition or query text. The cap stays bounded
+# (a file cut inside a quoted value would otherwise be read whole as one value) and fits a C long on every platform.
+FIELD_SIZE_LIMIT = 64 * 1024 * 1024
+
 
 def read_csv(path: Path, spec: CsvSpec, model: type[R]) -> list[R]:
     """Rows of one CSV as models; a wrong header, a short row or a bad cell is a VoyagerError naming file:line."""
@@ -179,6 +183,8 @@ def _rows(path: Path, spec: CsvSpec) -> Iterator[tuple[int, dict[str, str]]]:
     with open(path, newline="", encoding="utf-8") as fh:
         # strict: a file cut inside a quoted value is an error, not a silently shortened last value.
         reader = csv.reader(fh, strict=True)
+        if csv.field_size_limit() < FIELD_SIZE_LIMIT:
+            csv.field_size_limit(FIELD_SIZE_LIMIT)
         try:
             header = next(reader, None)
             if header is None:
@@ -232,6 +238,7 @@ def read_metadata(metadata_dir: Path) -> Metadata:
     """Read a metadata dir; optional files that are absent read as empty lists."""
     if not metadata_dir.is_dir():
         raise VoyagerError(f"{metadata_dir} is not a directory")
+    refuse_symlinks(metadata_dir)
 
     def rows(spec: CsvSpec, model: type[R]) -> list[R]:
         path = metadata_dir / spec.name
@@ -253,6 +260,15 @@ def read_metadata(metadata_dir: Path) -> Metadata:
         notes=rows(layout.COLLECTION_NOTES, NoteRow),
         schema_ddl=_read_ddl(ddl_path),
     )
+
+
+def refuse_symlinks(metadata_dir: Path) -> None:
+    """A set comes from another machine: a file of it that is a symbolic link could point at any local file (a
+    private key, say), which ingest would then read and copy into the assessment dir."""
+    for name in [spec.name for spec in layout.CSV_FILES] + [layout.SCHEMA_DDL]:
+        path = metadata_dir / name
+        if path.is_symlink():
+            raise VoyagerError(f"{path} is a symbolic link: a metadata set must hold the files themselves")
 
 
 def _read_ddl(path: Path) -> str | None:

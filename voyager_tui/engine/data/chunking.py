@@ -65,9 +65,19 @@ def _sampled_ranges(conn: psycopg.Connection[Any], table: SourceTable, wanted: i
         if not picked or r != picked[-1]:
             picked.append(tuple(r))
     key = "(" + cols.as_string(conn) + ")"
-    bounds = ["(" + ", ".join(sql.Literal(v).as_string(conn) for v in r) + ")" for r in picked]
+    bounds = ["(" + ", ".join(_one_line_literal(conn, v) for v in r) + ")" for r in picked]
     return ChunkPlan(predicates=_between(key, bounds),
                      method=f"{len(bounds) + 1} sampled ranges of primary key ({', '.join(c.name for c in table.pk)})")
+
+
+def _one_line_literal(conn: psycopg.Connection[Any], value: Any) -> str:
+    """A literal with no raw line break: predicates travel as psql meta-commands, which end at a newline."""
+    text = sql.Literal(value).as_string(conn)
+    if "\n" not in text and "\r" not in text:
+        return text
+    # The quoted body holds no backslash unless it is already an E'' string (libpq switches to one for them).
+    escaped = text if text.lstrip().startswith("E'") else "E" + text.lstrip().replace("\\", "\\\\")
+    return escaped.replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _ctid_ranges(conn: psycopg.Connection[Any], table: SourceTable, wanted: int) -> ChunkPlan:

@@ -31,6 +31,7 @@ class TableExport(BaseModel):
     rows: int
     method: str
     format: str
+    note: str | None = None
 
 
 @dataclass
@@ -43,8 +44,8 @@ class Chunk:
 
 
 def export_data(ctx: StepContext, jobs: int, rows_per_chunk: int) -> list[TableExport]:
-    xdir = ctx.export_dir.ensure()
     mig = ctx.migration
+    xdir = ctx.export_dir.ensure(owner=str(mig.migration_uuid))
     with ctx.connect_source("voyager-tui-export") as src:
         tables = list_source_tables(src, mig.source_schemas)
         password = src.info.password or None
@@ -52,7 +53,15 @@ def export_data(ctx: StepContext, jobs: int, rows_per_chunk: int) -> list[TableE
         src.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         snapshot_row = src.execute("SELECT pg_export_snapshot()").fetchone()
         snapshot = str(snapshot_row[0]) if snapshot_row else None
-        chunks, done = _pending_chunks(ctx.store, mig.migration_uuid, tables, xdir)
+        chunks, done, earlier = _pending_chunks(ctx.store, mig.migration_uuid, tables, xdir)
+        notes = {}
+        for (schema, name), n in earlier.items():
+            notes[f"{schema}.{name}"] = (f"exported across more than one snapshot: {n} chunk(s) came from an earlier "
+                                         "run, so rows changed in between may be missing or repeated")
+            ctx.store.record_event(mig.migration_uuid, "export_resumed_table",
+                                   f"Export data: {schema}.{name} resumed; {notes[f'{schema}.{name}']}",
+                                   phase=Phase.EXPORT_DATA, data={"schema": schema, "table": name,
+                                                                  "earlier_chunks": n})
         tracker = ProgressTracker(lambda: StateStore(ctx.connect_target("voyager-tui-progress")),
                                   mig.migration_uuid, Phase.EXPORT_DATA, reporter=ctx.reporter, verb="exporting")
         for t in tables:
@@ -66,7 +75,7 @@ def export_data(ctx: StepContext, jobs: int, rows_per_chunk: int) -> list[TableE
         finally:
             tracker.stop()
         src.execute("COMMIT")
-    return _finish(ctx, tables, methods, tracker)
+    return _finish(ctx, tables, methods, notes, tracker)
 
 
 def _plan_missing(ctx: StepContext, src: Any, tables: list[SourceTable], rows_per_chunk: int) -> dict[str, str]:
@@ -96,30 +105,43 @@ def _plan_missing(ctx: StepContext, src: Any, tables: list[SourceTable], rows_pe
     return methods
 
 
-def _pending_chunks(store: StateStore, mid: Any, tables: list[SourceTable],
-                    xdir: ExportDir) -> tuple[list[Chunk], dict[tuple[str, str], tuple[int, bool]]]:
+def _pending_chunks(store: StateStore, mid: Any, tables: list[SourceTable], xdir: ExportDir
+                    ) -> tuple[list[Chunk], dict[tuple[str, str], tuple[int, bool]], dict[tuple[str, str], int]]:
+    """Chunks still to export, rows done per table, and per keyed table the chunks kept from an earlier run."""
     by_name = {(t.schema_name, t.table_name): t for t in tables}
     rows = store.conn.execute(
         """SELECT schema_name, table_name, chunk_id, predicate, file_name, format, status, rows, bytes
            FROM ybvoyager.export_chunks WHERE migration_uuid = %s ORDER BY schema_name, table_name, chunk_id""",
         (mid,)).fetchall()
-    pending: list[Chunk] = []
-    done: dict[tuple[str, str], tuple[int, bool]] = {}
+    kept: dict[tuple[str, str], list[tuple[Chunk, int]]] = {}
+    todo: dict[tuple[str, str], list[Chunk]] = {}
     for schema, name, cid, pred, fname, fmt, status, nrows, nbytes in rows:
         table = by_name.get((schema, name))
         if table is None:
             continue
+        chunk = Chunk(table=table, chunk_id=cid, predicate=pred, file_name=fname, fmt=fmt)
         path = xdir.data_dir / fname
-        exported = status == "EXPORTED" and path.exists() and path.stat().st_size == nbytes
-        rows_so_far, all_done = done.get((schema, name), (0, True))
-        if exported:
-            done[(schema, name)] = (rows_so_far + int(nrows), all_done)
+        if status == "EXPORTED" and path.exists() and path.stat().st_size == nbytes:
+            kept.setdefault((schema, name), []).append((chunk, int(nrows)))
         else:
-            done[(schema, name)] = (rows_so_far, False)
-            pending.append(Chunk(table=table, chunk_id=cid, predicate=pred, file_name=fname, fmt=fmt))
+            todo.setdefault((schema, name), []).append(chunk)
+    pending: list[Chunk] = []
+    done: dict[tuple[str, str], tuple[int, bool]] = {}
+    earlier: dict[tuple[str, str], int] = {}
+    for key in sorted(set(kept) | set(todo)):
+        have, missing = kept.get(key, []), todo.get(key, [])
+        if missing and have and missing[0].predicate.startswith("ctid"):
+            # Rows move between ctid ranges from one snapshot to the next (updates, vacuum): ranges read in
+            # different runs may hold a row twice or not at all, so a partly exported table starts over.
+            missing = [c for c, _n in have] + missing
+            have = []
+        elif missing and have:
+            earlier[key] = len(have)
+        pending += missing
+        done[key] = (sum(n for _c, n in have), not missing)
     # Biggest tables first, so one huge table does not start last and finish alone.
     pending.sort(key=lambda c: -c.table.size_bytes)
-    return pending, done
+    return pending, done, earlier
 
 
 def _run_jobs(ctx: StepContext, xdir: ExportDir, chunks: list[Chunk], jobs: int, password: str | None,
@@ -203,7 +225,7 @@ def _export_chunk(ctx: StepContext, xdir: ExportDir, pump: PsqlCopyOut, store: S
     tracker.add(table.schema_name, table.table_name, rows)
 
 
-def _finish(ctx: StepContext, tables: list[SourceTable], methods: dict[str, str],
+def _finish(ctx: StepContext, tables: list[SourceTable], methods: dict[str, str], notes: dict[str, str],
             tracker: ProgressTracker) -> list[TableExport]:
     rows = ctx.store.conn.execute(
         """SELECT schema_name, table_name, count(*), coalesce(sum(rows), 0), min(format),
@@ -217,6 +239,7 @@ def _finish(ctx: StepContext, tables: list[SourceTable], methods: dict[str, str]
             raise VoyagerError(f"{schema}.{name} has chunks that were not exported; re-run export data")
         final.table(schema, name, total=int(nrows), done=int(nrows), status="COMPLETED")
         out.append(TableExport(schema_name=schema, table_name=name, chunks=int(nchunks), rows=int(nrows),
-                               method=methods.get(f"{schema}.{name}", "planned in an earlier run"), format=fmt))
+                               method=methods.get(f"{schema}.{name}", "planned in an earlier run"), format=fmt,
+                               note=notes.get(f"{schema}.{name}")))
     final.flush_now()
     return out

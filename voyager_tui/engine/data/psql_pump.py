@@ -15,9 +15,11 @@ from ..connections import ConnectionParams, libpq_env
 from ..errors import VoyagerError
 
 MARKER = "__voyager_tui_chunk_done__"
-# Identical text renderings on both sides (text-format chunks and verify checksums depend on it).
+# Identical text renderings on both sides (text-format chunks and verify checksums depend on it). Chunks are
+# UTF8 whatever either database's encoding: a session left in the target's encoding (say LATIN1) would read
+# every multi-byte character of a chunk as several characters.
 SESSION_SETTINGS = {"DateStyle": "ISO, MDY", "TimeZone": "UTC", "IntervalStyle": "postgres",
-                    "extra_float_digits": "3", "bytea_output": "hex"}
+                    "extra_float_digits": "3", "bytea_output": "hex", "client_encoding": "UTF8"}
 
 
 class PsqlCopyOut:

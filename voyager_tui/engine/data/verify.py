@@ -40,11 +40,22 @@ class TableVerification(BaseModel):
     mismatches: list[Mismatch] = Field(default_factory=list)
 
 
+class LedgerState(BaseModel):
+    """The import ledger as the target saw it when verify started: server-side values only, compared exactly, so
+    neither clock skew nor a ledger emptied by `--start-clean` can make an old verification look current."""
+
+    batches: int
+    last_imported_at: datetime | None
+    last_event_id: int
+    """Newest event then: a later start-clean or truncate (an event) invalidates the verification."""
+
+
 class Verification(BaseModel):
     version: int = 1
     clean: bool
     verified_at: datetime
     tables: list[TableVerification]
+    ledger: LedgerState | None = None
 
     def first_problem(self) -> str | None:
         for t in self.tables:
@@ -57,12 +68,18 @@ class Verification(BaseModel):
 
 def verify_data(ctx: StepContext, jobs: int) -> Verification:
     mid = ctx.migration.migration_uuid
+    ledger = ledger_state(ctx.store, mid)
+    schemas = ctx.migration.source_schemas
     with ctx.connect_source("voyager-tui-verify") as src, ctx.connect_target("voyager-tui-verify") as tgt:
-        source_tables = list_source_tables(src, ctx.migration.source_schemas)
+        source_tables = list_source_tables(src, schemas)
         both_hash_records = _has_hash_record(src) and _has_hash_record(tgt)
+        # hash_record_extended hashes text through the column's collation: under a non-deterministic one
+        # 'abc' and 'ABC' hash alike, so such tables are compared through their text form.
+        case_blind = _nondeterministic_tables(src, schemas) | _nondeterministic_tables(tgt, schemas)
     pks = {(t.schema_name, t.table_name): [c.name for c in t.pk] for t in source_tables}
     fast = {(t.schema_name, t.table_name) for t in source_tables
-            if both_hash_records and all(_HASHABLE.match(c.type_name) for c in t.columns)}
+            if both_hash_records and (t.schema_name, t.table_name) not in case_blind
+            and all(_HASHABLE.match(c.type_name) for c in t.columns)}
     chunks = ctx.store.conn.execute(
         """SELECT schema_name, table_name, chunk_id, predicate, columns, rows FROM ybvoyager.export_chunks
            WHERE migration_uuid = %s ORDER BY schema_name, table_name, chunk_id""", (mid,)).fetchall()
@@ -126,7 +143,18 @@ def verify_data(ctx: StepContext, jobs: int) -> Verification:
     ordered = sorted(tables.values(), key=lambda t: (t.schema_name, t.table_name))
     for t in ordered:
         t.mismatches.sort(key=lambda m: m.chunk_id)
-    return Verification(clean=not any(t.mismatches for t in ordered), verified_at=datetime.now(UTC), tables=ordered)
+    return Verification(clean=not any(t.mismatches for t in ordered), verified_at=datetime.now(UTC), tables=ordered,
+                        ledger=ledger)
+
+
+def ledger_state(store: StateStore, mid: Any) -> LedgerState:
+    row = store.conn.execute(
+        """SELECT (SELECT count(*) FROM ybvoyager.import_batches WHERE migration_uuid = %(m)s),
+                  (SELECT max(imported_at) FROM ybvoyager.import_batches WHERE migration_uuid = %(m)s),
+                  (SELECT coalesce(max(event_id), 0) FROM ybvoyager.events WHERE migration_uuid = %(m)s)""",
+        {"m": mid}).fetchone()
+    assert row is not None
+    return LedgerState(batches=int(row[0]), last_imported_at=row[1], last_event_id=int(row[2]))
 
 
 def _settings(conn: psycopg.Connection[Any]) -> None:
@@ -140,10 +168,23 @@ def _has_hash_record(conn: psycopg.Connection[Any]) -> bool:
     return bool(row.fetchone() == (True,))
 
 
+def _nondeterministic_tables(conn: psycopg.Connection[Any], schemas: list[str]) -> set[tuple[str, str]]:
+    if conn.info.server_version < 120000:
+        return set()  # non-deterministic collations arrived in PostgreSQL 12
+    rows = conn.execute(
+        """SELECT DISTINCT n.nspname, c.relname FROM pg_attribute a
+           JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_collation co ON co.oid = a.attcollation
+           WHERE n.nspname = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped AND NOT co.collisdeterministic""",
+        (schemas,)).fetchall()
+    return {(str(s), str(t)) for s, t in rows}
+
+
 # Types whose binary hash is as strict as comparing their text: equal hashes mean equal text for every value a
 # column of the type holds. Not floats (-0 = 0), intervals ('1 day' = '24 hours'), unconstrained numeric
-# (1.0 = 1.00) or anything user-defined: those tables are checked through their text form.
-_HASHABLE = re.compile(r"^(smallint|integer|bigint|boolean|text|bytea|uuid|date|jsonb|numeric\(\d+,\d+\)|"
+# (1.0 = 1.00), jsonb (numbers inside hash by value: 1.0 = 1.00) or anything user-defined: those tables are
+# checked through their text form. Text types qualify only under a deterministic collation (see verify_data).
+_HASHABLE = re.compile(r"^(smallint|integer|bigint|boolean|text|bytea|uuid|date|numeric\(\d+,\d+\)|"
                        r"character varying(\(\d+\))?|character(\(\d+\))?|"
                        r"timestamp(\(\d\))? with(out)? time zone|time(\(\d\))? without time zone)$")
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from ..data.verify import LedgerState, ledger_state
 from ..errors import VoyagerError
 from ..models import MigrationSnapshot
 from ..phases import Phase, PhaseStatus
@@ -15,6 +15,8 @@ from ._base import PostgresStep
 def cutover_blockers(ctx: StepContext, snapshot: MigrationSnapshot) -> list[str]:
     """Everything that must hold before the application may switch; empty means go."""
     blockers = []
+    if snapshot.phase(Phase.IMPORT_DATA).status != PhaseStatus.COMPLETED:
+        blockers.append("import data has not completed")
     if snapshot.phase(Phase.FINALIZE_SCHEMA).status != PhaseStatus.COMPLETED:
         blockers.append("finalize schema has not completed")
     elif "sequences_restored" not in snapshot.phase(Phase.FINALIZE_SCHEMA).metadata:
@@ -24,12 +26,19 @@ def cutover_blockers(ctx: StepContext, snapshot: MigrationSnapshot) -> list[str]
         blockers.append("verify has not completed")
     elif not report.get("clean"):
         blockers.append("the last verification found differences")
+    elif report.get("ledger") is None:
+        blockers.append("the last verification predates ledger tracking: verify again")
     else:
-        row = ctx.store.conn.execute("SELECT max(imported_at) FROM ybvoyager.import_batches WHERE migration_uuid = %s",
-                                     (ctx.migration.migration_uuid,)).fetchone()
-        last_import = row[0] if row else None
-        if last_import is not None and last_import > datetime.fromisoformat(report["verified_at"]):
-            blockers.append("rows were imported after the last verification: verify again")
+        mid = ctx.migration.migration_uuid
+        seen = LedgerState.model_validate(report["ledger"])
+        now = ledger_state(ctx.store, mid)
+        restarted = ctx.store.conn.execute(
+            """SELECT EXISTS (SELECT 1 FROM ybvoyager.events WHERE migration_uuid = %s AND event_id > %s
+                              AND event_type IN ('import_start_clean', 'import_truncated'))""",
+            (mid, seen.last_event_id)).fetchone()
+        if (now.batches, now.last_imported_at) != (seen.batches, seen.last_imported_at) or \
+                (restarted is not None and restarted[0]):
+            blockers.append("rows were imported or tables emptied after the last verification: verify again")
     return blockers
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import VoyagerError
+from ..export_dir import MARKER_NAME, ExportDir
 from ..phases import Phase
 from ..steps import StepContext, StepOption, register_step
 from ._base import PostgresStep
@@ -23,11 +24,17 @@ class EndStep(PostgresStep):
     )
 
     def run(self, ctx: StepContext) -> dict[str, Any]:
-        xdir = ctx.export_dir
+        # Resolved, so `.` or `..` name a real directory and containment checks compare like with like.
+        xdir = ExportDir(ctx.export_dir.root.resolve())
+        if xdir.root.is_dir():
+            _check_owned(ctx, xdir)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         chosen = ctx.options.get("backup_dir")
-        backup = Path(chosen).expanduser() if chosen else xdir.root.with_name(
-            f"{xdir.root.name}-backup-{stamp}")
+        backup = (Path(chosen).expanduser().resolve() if chosen
+                  else xdir.root.with_name(f"{xdir.root.name}-backup-{stamp}"))
+        if backup == xdir.root or xdir.root in backup.parents:
+            raise VoyagerError(f"the backup dir {backup} is inside the export dir {xdir.root}, which end deletes: "
+                               "choose a backup dir outside it")
         try:
             backup.mkdir(parents=True, exist_ok=True)
             for part in (xdir.reports_dir, xdir.schema_dir, xdir.errors_dir):
@@ -46,6 +53,25 @@ class EndStep(PostgresStep):
         return {"backup_dir": str(backup),
                 "summary": f"archived reports, schema and errors to {backup}; removed {xdir.root}. "
                            "The migration is complete; its history stays readable in the target."}
+
+
+def _check_owned(ctx: StepContext, xdir: ExportDir) -> None:
+    """Refuse to delete a directory that is not this migration's export dir (a typo'd --export-dir, the home
+    directory, another migration's export dir). Directories exported before the marker existed are accepted when
+    they have the export layout and are the very path registered with the migration."""
+    mid = str(ctx.migration.migration_uuid)
+    owner = xdir.owner()
+    if owner == mid:
+        return
+    if owner is None:
+        registered = ctx.migration.export_dir
+        if (xdir.schema_dir.is_dir() and xdir.data_dir.is_dir() and registered
+                and Path(registered).expanduser().resolve() == xdir.root):
+            return
+        why = f"it has no {MARKER_NAME} marker and is not this migration's registered export dir"
+    else:
+        why = f"its {MARKER_NAME} marker names another migration ({owner})"
+    raise VoyagerError(f"refusing to delete {xdir.root}: {why}; nothing was archived or deleted")
 
 
 register_step(EndStep())

@@ -14,12 +14,13 @@ from typing import Any, NamedTuple
 
 from psycopg import sql
 
+from ..assessment.sql import DEFAULT_STATEMENT_TIMEOUT
 from ..connections import libpq_env
 from ..errors import VoyagerError
 from ..phases import Phase
 from ..schema.manifest import SchemaManifest, SchemaObject, load_manifest, write_manifest
 from ..secrets import DbRole, env_password
-from ..steps import StepContext, register_step
+from ..steps import StepContext, StepOption, register_step
 from ._base import PostgresStep
 
 FULL_DUMP = "full_dump.sql"
@@ -31,11 +32,17 @@ _HEADER = re.compile(
     r"Owner: (?P<owner>.*)\n--\n",
     re.MULTILINE,
 )
-# psql meta-commands such as `\restrict KEY` (pg_dump 15.14+, 16.10+, 17.6+); no server parses them.
-_META_COMMAND = re.compile(r"^\\\S.*$\n?", re.MULTILINE)
+# Tokens of the SQL lexer that finds the lines between statements: a comment to the end of the line, the start
+# of a block comment, quoted text, a dollar-quote tag, a word (identifiers may hold `$`, so `a$b$` is no tag), `;`.
+_TOKEN = re.compile(r"--[^\n]*|/\*|'|\"|\$(?:[^\W\d]\w*)?\$|[^\W\d]\w*(?:\$\w*)*|\d+|;|\S")
+_BLOCK_COMMENT_PART = re.compile(r"/\*|\*/")
+_QUOTED_END = {"'": re.compile(r"(?:[^']|'')*'"), '"': re.compile(r'(?:[^"]|"")*"'),
+               "E'": re.compile(r"(?:[^'\\]|''|\\.)*'", re.DOTALL)}
 # Session settings pg_dump writes between entries; import schema sets its own session instead.
 _SESSION_LINE = re.compile(r"^(SET [a-z_]+ = .*;|SELECT pg_catalog\.set_config\('search_path', '', false\);)$")
 _VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
+# pg_dump's detail line when --lock-wait-timeout ran out on the lock it takes on each table.
+_LOCK_QUERY = re.compile(r"Query was: LOCK TABLE (?P<table>.+) IN ACCESS SHARE MODE")
 
 _FILE_FOR_TYPE = {
     "SCHEMA": "schemas.sql",
@@ -83,7 +90,71 @@ def file_for_type(obj_type: str) -> str:
 
 
 def strip_meta_commands(dump: str) -> str:
-    return _META_COMMAND.sub("", dump)
+    """The dump less the psql meta-commands pg_dump writes between statements (`\\restrict KEY`, `\\unrestrict KEY`
+    since 15.14/16.10/17.6, `\\connect` with --create); no server parses them.
+
+    Only a line that starts with a backslash outside every statement goes: the same line inside a function body,
+    a string literal or a quoted identifier is part of the object and is kept byte for byte.
+    """
+    drop: list[tuple[int, int]] = []
+    in_statement = False
+    pos, n = 0, len(dump)
+    while pos < n:
+        m = _TOKEN.search(dump, pos)
+        if m is None:
+            break
+        tok, start = m.group(), m.start()
+        pos = m.end()
+        if tok == "\\" and not in_statement and (start == 0 or dump[start - 1] == "\n"):
+            end = dump.find("\n", start)
+            pos = n if end < 0 else end + 1
+            drop.append((start, pos))
+        elif tok.startswith("--"):
+            pass
+        elif tok == "/*":
+            pos = _block_comment_end(dump, pos)
+        elif tok in ("'", '"'):
+            pos = _quoted_end(dump, pos, "E'" if tok == "'" and _escape_string(dump, start) else tok)
+            in_statement = True
+        elif tok.startswith("$"):
+            end = dump.find(tok, pos)
+            pos = n if end < 0 else end + len(tok)
+            in_statement = True
+        elif tok == ";":
+            in_statement = False
+        else:
+            in_statement = True
+    if not drop:
+        return dump
+    parts, last = [], 0
+    for start, end in drop:
+        parts.append(dump[last:start])
+        last = end
+    parts.append(dump[last:])
+    return "".join(parts)
+
+
+def _escape_string(text: str, quote: int) -> bool:
+    """Whether the quote at `quote` opens an E'...' string, in which a backslash escapes the next character."""
+    return quote > 0 and text[quote - 1] in "eE" and (quote < 2 or not (text[quote - 2].isalnum()
+                                                                     or text[quote - 2] in "_$"))
+
+
+def _quoted_end(text: str, pos: int, kind: str) -> int:
+    m = _QUOTED_END[kind].match(text, pos)
+    return len(text) if m is None else m.end()
+
+
+def _block_comment_end(text: str, pos: int) -> int:
+    # Block comments nest in PostgreSQL.
+    depth = 1
+    while depth:
+        m = _BLOCK_COMMENT_PART.search(text, pos)
+        if m is None:
+            return len(text)
+        depth += 1 if m.group() == "/*" else -1
+        pos = m.end()
+    return pos
 
 
 def split_dump(dump: str) -> list[DumpEntry]:
@@ -157,9 +228,19 @@ def first_error_line(stderr: str) -> str:
 class ExportSchemaStep(PostgresStep):
     phase = Phase.EXPORT_SCHEMA
     needs_export_dir = False
+    options: tuple[StepOption, ...] = (
+        # The assessment collector's pg_dump waits as long: without a bound, pg_dump queues behind a long-held lock
+        # (an ALTER TABLE, a VACUUM FULL) for as long as it is held.
+        StepOption("lock-wait-timeout", int, DEFAULT_STATEMENT_TIMEOUT,
+                   "seconds pg_dump waits for a lock on a source table before giving up"),
+    )
 
     def run(self, ctx: StepContext) -> dict[str, Any] | None:
-        export_dir = ctx.export_dir.ensure()
+        chosen = ctx.options.get("lock_wait_timeout")
+        lock_wait = DEFAULT_STATEMENT_TIMEOUT if chosen is None else int(chosen)
+        if lock_wait <= 0:
+            raise VoyagerError(f"--lock-wait-timeout {lock_wait}: must be more than 0 seconds")
+        export_dir = ctx.export_dir.ensure(owner=str(ctx.migration.migration_uuid))
         export_dir.check_free_space()
         schemas = list(ctx.migration.source_schemas)
         ctx.reporter.progress("connecting to the source")
@@ -186,7 +267,7 @@ class ExportSchemaStep(PostgresStep):
         raw = schema_dir / ".pg_dump.out"
         ctx.reporter.progress(f"running pg_dump --schema-only for {', '.join(schemas)}")
         args = [pg_dump, "--schema-only", "--no-owner", "--no-privileges", "--no-tablespaces",
-                "--no-publications", "--no-subscriptions"]
+                "--no-publications", "--no-subscriptions", f"--lock-wait-timeout={lock_wait}s"]
         for s in schemas:
             args += ["-n", schema_pattern(s)]
         self._run_pg_dump(ctx, args, raw, password)
@@ -225,6 +306,11 @@ class ExportSchemaStep(PostgresStep):
                 stderr = _read_stderr_cancellable(ctx, proc)
         if proc.returncode != 0:
             out.unlink(missing_ok=True)
+            locked = _LOCK_QUERY.search(stderr)
+            if locked:
+                raise VoyagerError(f"a table is locked on the source: pg_dump waited longer than --lock-wait-timeout "
+                                   f"for {locked['table']} (another session holds a conflicting lock); run export "
+                                   "schema again once it is released")
             raise VoyagerError(f"pg_dump failed (exit code {proc.returncode}): {first_error_line(stderr)}")
 
     def _write_files(self, schema_dir: Path, dump: str, manifest: SchemaManifest, dump_types: list[str]) -> list[str]:

@@ -10,6 +10,8 @@ primary key is the sharding key and cannot be added later without a rewrite.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -87,13 +89,20 @@ class SchemaPlan:
 
 
 def label(obj: SchemaObject) -> str:
+    """The object's name in reports, failed.sql and failed.json; ai convert finds the object by it, so no two
+    objects share one. state_store._SCHEMA_FAILURES_SQL builds the same text in SQL: change both together."""
     if obj.type == "OTHER":
         first = obj.sql.strip().splitlines()[0] if obj.sql.strip() else obj.name
-        return first if len(first) <= 90 else first[:87] + "..."
+        if len(first) <= 90:
+            return first
+        # Two statements may share a long first line (ALTER TABLE ONLY ... on several constraints).
+        digest = hashlib.sha256(obj.sql.strip(" \t\r\n").encode("utf-8")).hexdigest()[:8]
+        return f"{first[:77]}... #{digest}"
     if obj.type == "SCHEMA":
         return f"schema {obj.name}"
     if obj.type == "COMMENT":
-        return f"comment on {obj.name}"
+        # The name alone (`INDEX idx`) is the same for same-named objects of two schemas.
+        return f"comment on {obj.qualified_name}"
     return f"{obj.type.lower()} {obj.qualified_name}"
 
 
@@ -337,14 +346,25 @@ def apply_object(conn: psycopg.Connection[Any], obj: SchemaObject, target_kind: 
     return ObjectResult(label(obj), outcome, text, error, tuple(changes))
 
 
+def failures_sidecar(path: Path) -> Path:
+    """failed.json beside failed.sql: the same failures for programs (ai convert), since SQL that itself holds a
+    line starting with `-- ERROR: ` cannot be told apart from failed.sql's own comments."""
+    return path.with_suffix(".json")
+
+
 def write_failures(path: Path, results: list[ObjectResult]) -> None:
-    """Each failed object's SQL under a `-- ERROR:` comment, so a user can fix the file and run it; no failures
-    removes a previous run's file."""
+    """Each failed object's SQL under a `-- ERROR:` comment, so a user can fix the file and run it, and the same as
+    JSON in failures_sidecar(path); no failures removes a previous run's files."""
     failed = [r for r in results if r.outcome == Outcome.FAILED]
+    sidecar = failures_sidecar(path)
+    # Gone first, so that a run that dies half-way never leaves a sidecar of older failures beside a newer file.
+    sidecar.unlink(missing_ok=True)
     if not failed:
         path.unlink(missing_ok=True)
         return
     write_text_atomic(path, "".join(f"-- ERROR: {r.error}\n-- {r.label}\n{r.sql.rstrip()}\n\n" for r in failed))
+    entries = [{"label": r.label, "error": r.error, "sql": r.sql.rstrip()} for r in failed]
+    write_text_atomic(sidecar, json.dumps({"version": 1, "failed": entries}, ensure_ascii=False, indent=1) + "\n")
 
 
 def results_report(results: list[ObjectResult]) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from .pgnodes import qual as _qual
 from .pgnodes import strings as _strings
 from .query_constructs import _has_non_decimal_literal, _plpgsql_expr_sql, _query_construct
 
-_META_COMMAND = re.compile(r"^\\\S.*$", re.MULTILINE)
 _LEADING_COMMENTS = re.compile(r"\A(?:\s*--[^\n]*\n)*\s*")
 _WITH_OIDS = re.compile(r"\bWITH\s+OIDS\b", re.IGNORECASE)
 _PARTITION_STRATEGY_LIST = "l"
@@ -97,7 +96,9 @@ class _Detector:
         from pglast import parse_sql, split
         from pglast.parser import ParseError
 
-        sql = _META_COMMAND.sub("", obj.sql)
+        from ..pipeline.export_schema import strip_meta_commands
+
+        sql = strip_meta_commands(obj.sql)  # never a backslash line inside a body or literal
         try:
             return [_Stmt(index, obj, raw.stmt, _statement_text(sql, raw)) for raw in parse_sql(sql)]
         except ParseError:
