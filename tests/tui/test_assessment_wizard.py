@@ -320,3 +320,13 @@ async def test_a_failed_run_shows_the_error_in_place_and_r_retries(source_db: Co
         await pilot.press("r")
         report = (await report_shown(pilot, screen)).report
         assert report is not None and report.source.schemas == ["sales"]
+
+
+async def test_a_schema_named_like_markup_is_shown_as_it_is(source_db: ConnectionParams) -> None:
+    with psycopg.connect(**connect_kwargs(source_db), autocommit=True) as conn:
+        conn.execute('CREATE SCHEMA "x[/]"; CREATE TABLE "x[/]".t (id int)')  # once crashed the screen (MarkupError)
+    async with app().run_test(size=SIZE) as pilot:
+        screen = await to_schemas(pilot, source_db)
+        sel = screen.query_one("#schemas", SelectionList)
+        labels = [str(sel.get_option_at_index(i).prompt) for i in range(sel.option_count)]
+        assert "x[/]  (1 table)" in labels

@@ -79,5 +79,7 @@ def _print(advice: Any, target_name: str, kind: str) -> None:
 
 
 def _short(text: str, width: int = 90) -> str:
-    one = " ".join(text.split())
+    from ..engine.formatting import printable
+
+    one = printable(" ".join(text.split()))  # query texts keep comments: no terminal escapes from them
     return one if len(one) <= width else one[:width - 1] + "…"

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..engine.errors import VoyagerError
+from ..engine.formatting import printable
 from ..engine.yb_versions import LATEST_STABLE
 
 GENERATE_HELP = f"""Build the assessment report from the metadata in ASSESSMENT_DIR/metadata (no database needed).
@@ -39,7 +40,7 @@ def _generate_report(assessment_dir: Path, target_db_version: str | None) -> Non
         report = generate_report(assessment_dir, target_db_version)
     except VoyagerError as exc:
         # The group turns these into one line too; doing it here keeps the command safe to embed anywhere.
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {printable(str(exc))}", err=True)
         sys.exit(1)
     from ..engine.assessment.registry import remember_assessment
 

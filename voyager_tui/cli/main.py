@@ -55,7 +55,9 @@ class FriendlyGroup(LazyGroup):
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
+    from ..engine.formatting import printable
+
+    click.echo(f"error: {printable(message)}", err=True)
     sys.exit(code)
 
 

@@ -12,7 +12,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from ..engine.formatting import format_duration, format_percent, format_time
+from ..engine.formatting import format_duration, format_percent, format_time, printable
 from ..engine.models import Event, MigrationSnapshot, MigrationSummary
 from ..engine.next_step import NextStep
 from ..engine.phases import PhaseStatus, phase_title
@@ -32,9 +32,9 @@ def status_box(snapshot: MigrationSnapshot, step: NextStep, target_label: str) -
     head = Table.grid(padding=(0, 1))
     head.add_column(style="bold")
     head.add_column()
-    head.add_row("Migration:", mig.migration_name)
+    head.add_row("Migration:", printable(mig.migration_name))
     head.add_row("UUID:", str(mig.migration_uuid))
-    head.add_row("Source:", f"{mig.source_label}  ({mig.source_db_version or 'unknown version'})")
+    head.add_row("Source:", printable(f"{mig.source_label}  ({mig.source_db_version or 'unknown version'})"))
     head.add_row("Target:", f"{target_label}  ({mig.target_db_type or 'unknown'})")
 
     phases = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
@@ -49,19 +49,20 @@ def status_box(snapshot: MigrationSnapshot, step: NextStep, target_label: str) -
                        format_percent(row.progress), format_duration(dur))
 
     activity = Text("Current Activity:\n", style="bold")
-    activity.append("\n".join("  " + line for line in current_activity(snapshot)))
+    activity.append(printable("\n".join("  " + line for line in current_activity(snapshot))))
     parts: list[RenderableType] = [head, Text(""), phases, Rule(style="dim"), activity, Rule(style="dim"),
                                    next_step_text(step)]
     return Panel(Group(*parts), title=Text("MIGRATION STATUS", style="bold"), box=box.DOUBLE, expand=False, width=84)
 
 
 def next_step_text(step: NextStep) -> Group:
-    parts: list[RenderableType] = [Text.assemble(("▶ NEXT STEP: ", "bold cyan"), (step.title, "bold")),
-                                   Padding(Text(step.why), (0, 0, 0, 2))]
+    parts: list[RenderableType] = [Text.assemble(("▶ NEXT STEP: ", "bold cyan"), (printable(step.title), "bold")),
+                                   Padding(Text(printable(step.why)), (0, 0, 0, 2))]
     if step.argv:
-        parts.append(Padding(Text("\n".join(step.command_lines()), style="cyan"), (1, 0, 0, 4)))
+        parts.append(Padding(Text(printable("\n".join(step.command_lines())), style="cyan"), (1, 0, 0, 4)))
         if not step.can_run_here and step.not_here_reason:
-            parts.append(Padding(Text(f"(not runnable here: {step.not_here_reason})", style="dim"), (0, 0, 0, 2)))
+            parts.append(Padding(Text(printable(f"(not runnable here: {step.not_here_reason})"), style="dim"),
+                                 (0, 0, 0, 2)))
     return Group(*parts)
 
 
@@ -73,7 +74,8 @@ def history_table(events: list[Event]) -> Table:
     table.add_column("What happened", ratio=1)
     table.add_column("By", style="dim", no_wrap=True, max_width=18)
     for e in events:
-        table.add_row(str(e.event_id), format_time(e.created_at, short=True), e.event_type, e.message, e.actor or "")
+        table.add_row(str(e.event_id), format_time(e.created_at, short=True), e.event_type, printable(e.message),
+                      printable(e.actor or ""))
     return table
 
 
@@ -92,6 +94,6 @@ def migrations_table(summaries: list[MigrationSummary]) -> Table:
         elif s.running_on:
             where += f" (on {s.running_on})"
         source = f"{m.source_db_name} [{', '.join(m.source_schemas)}]"
-        table.add_row(m.migration_name, source, where, f"{s.phases_done}/{s.phases_total}",
-                      format_time(m.updated_at, short=True))
+        table.add_row(printable(m.migration_name), printable(source), printable(where),
+                      f"{s.phases_done}/{s.phases_total}", format_time(m.updated_at, short=True))
     return table

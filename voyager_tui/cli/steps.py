@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from ..engine.formatting import printable
 from ..engine.next_step import next_step
 from ..engine.phases import PHASE_SPECS, Phase
 from ..engine.steps import Reporter, StepOption, registered_step, run_step
@@ -30,8 +31,9 @@ class RichReporter:
 
     def __init__(self, out: Console) -> None:
         self.out = out
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                             TimeElapsedColumn(), console=out, transient=True)
+        # markup=False: progress messages name tables, and a name like "x[/]" is not markup.
+        self._bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                             TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), console=out, transient=True)
         self._tasks: dict[str, TaskID] = {}
         self._lock = threading.Lock()  # steps report from several worker threads
         self._last: dict[str, str] = {}
@@ -44,6 +46,7 @@ class RichReporter:
 
     def update(self, key: str, message: str, done: float | None, total: float | None) -> None:
         with self._lock:
+            message = printable(message)  # progress names tables: no terminal escapes from a table name
             if not self.out.is_terminal:
                 if message != self._last.get(key):
                     self.out.print(message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 
@@ -32,3 +33,12 @@ def format_time(ts: datetime | None, *, short: bool = False) -> str:
     if ts is None:
         return "-"
     return ts.astimezone().strftime("%m-%d %H:%M:%S" if short else "%Y-%m-%d %H:%M:%S")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text from a database, safe on a terminal: control characters (ESC starts escape sequences that can move the
+    cursor or clear the screen) are shown as \\xNN; newlines and tabs stay."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

@@ -323,8 +323,9 @@ class AssessmentWizardScreen(Screen[None]):
         chosen = set(self.selected_schemas) or ({"public"} & {s.name for s in probe.schemas})
         sel: SelectionList[str] = self.query_one("#schemas", SelectionList)
         sel.clear_options()
-        sel.add_options([(f"{s.name}  ({s.tables} table{'' if s.tables == 1 else 's'})", s.name, s.name in chosen)
-                         for s in probe.schemas])
+        # Text, not str: a plain string prompt is markup, and a schema named "x[/]" would crash the screen.
+        sel.add_options([(Text(f"{s.name}  ({s.tables} table{'' if s.tables == 1 else 's'})"), s.name,
+                          s.name in chosen) for s in probe.schemas])
         if probe.schemas:
             sel.highlighted = 0  # so space toggles right away
         self.query_one("#schemas-source", Static).update(

@@ -155,7 +155,7 @@ class MigrationScreen(MigrationLiveScreen):
     def _show_step(self, step: NextStep) -> None:
         title = Text.assemble(("▶ Next step: ", "bold cyan"), (step.title, "bold"))
         self.query_one("#next-title", Static).update(title)
-        self.query_one("#next-why", Static).update(step.why)
+        self.query_one("#next-why", Static).update(Text(step.why))  # holds error text: never markup
         self.query_one("#next-command", Static).update(Text("\n".join(step.command_lines()), style="cyan"))
         if not step.argv:
             note = ""
@@ -305,7 +305,7 @@ class MigrationScreen(MigrationLiveScreen):
 
     @on(StepProgress)
     def _on_progress(self, message: StepProgress) -> None:
-        self.query_one("#step-status", Static).update(f"{PHASE_SPECS[message.phase].title}: {message.text}")
+        self.query_one("#step-status", Static).update(Text(f"{PHASE_SPECS[message.phase].title}: {message.text}"))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "step" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR,
