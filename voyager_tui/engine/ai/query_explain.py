@@ -25,10 +25,10 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.pq import TransactionStatus
 
 from ..connections import detect_target
 from ..errors import one_line
+from . import guarded_tx
 from .query_advice import statement_problem
 from .query_models import ExplainCheck, ExplainPlan, IndexAdvice, QueryAdvice
 
@@ -36,9 +36,6 @@ STATEMENT_TIMEOUT = "30s"
 LOCK_TIMEOUT = "2s"
 """CREATE INDEX takes a SHARE lock: waiting behind a busy table's writers would block every writer queued after it."""
 _STATEMENT = "voyager_tui_query_advice"
-_MARKER = "ybvoyager.query_advice"
-"""A SET LOCAL setting that vanishes when the transaction ends, however it ends: after each statement it tells a
-COMMIT followed by a new BEGIN (status in transaction again) from the transaction the check opened."""
 NOT_ROLLED_BACK = ("NOT rolled back: a statement ended the check's transaction, so what ran before that may have been "
                    "committed in the target: check it by hand")
 
@@ -138,7 +135,7 @@ def _explain(conn: psycopg.Connection[Any], advice: IndexAdvice, ddl: str, schem
 
 def begin(conn: psycopg.Connection[Any], schemas: list[str]) -> None:
     """The settings of the check's transaction (just opened by the caller), with the marker run() looks for."""
-    run(conn, f"SET LOCAL {_MARKER} = 'on'", check=False)
+    guarded_tx.mark(conn)
     run(conn, sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(STATEMENT_TIMEOUT)))
     run(conn, sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
     path = sql.SQL(", ").join(sql.Identifier(s) for s in dict.fromkeys([*schemas, "public"]))
@@ -159,17 +156,12 @@ def run(conn: psycopg.Connection[Any], statement: str | sql.Composed, *, check: 
 
 
 def _still_ours(conn: psycopg.Connection[Any]) -> None:
-    if conn.info.transaction_status == TransactionStatus.INTRANS:
-        row = conn.execute("SELECT current_setting(%s, true)", (_MARKER,)).fetchone()
-        if row and row[0] == "on":
-            return
+    if guarded_tx.still_ours(conn):
+        return
     raise Escaped("a statement ended the check's transaction (a COMMIT or ROLLBACK in it)")
 
 
-def _settle(conn: psycopg.Connection[Any]) -> None:
-    """Leave the connection idle even when a statement opened a transaction of its own after a COMMIT."""
-    if conn.info.transaction_status != TransactionStatus.IDLE:
-        conn.rollback()
+_settle = guarded_tx.settle
 
 
 def _plan(conn: psycopg.Connection[Any], execute: str) -> ExplainPlan:

@@ -21,7 +21,7 @@ from psycopg import sql
 from psycopg.pq import TransactionStatus
 
 from ..errors import one_line
-from . import scratch
+from . import guarded_tx, scratch
 from .models import Suggestion, ValidationStatus
 
 STATEMENT_TIMEOUT = "30s"
@@ -33,10 +33,6 @@ Mode = Literal["auto", "rollback", "scratch"]
 _DDL_MODE: dict[tuple[str, int, str, str], Literal["rollback", "scratch"]] = {}
 """Per target (host, port, database, version()): the probe creates and drops a schema, so it runs once."""
 
-
-_MARKER = "ybvoyager.validation"
-"""A SET LOCAL setting that vanishes when the transaction ends, however it ends: after each statement it tells a
-COMMIT followed by a new BEGIN (status INTRANS again) from the transaction validation opened."""
 
 KEPT_NOTHING = "rolled back: nothing was kept in the target"
 NOT_ROLLED_BACK = ("NOT rolled back: the SQL ended the validation's transaction itself, so what ran before that may "
@@ -81,16 +77,17 @@ def validate(conn: psycopg.Connection[Any], suggestion: Suggestion, *,
         status = ValidationStatus.INVALID
         evidence.append(escaped.message)
         kept = NOT_ROLLED_BACK
-    except _Failed as failed:
+    except (_Failed, psycopg.Error) as exc:
         status = ValidationStatus.INVALID
-        evidence.append(failed.message)
-    except psycopg.Error as exc:
-        status = ValidationStatus.INVALID
-        evidence.append(f"target error: {one_line(exc)}")
+        evidence.append(_why_invalid(exc))
     finally:
         _settle(conn)
     evidence.append(kept)
     return _result(suggestion, status, evidence)
+
+
+def _why_invalid(exc: BaseException) -> str:
+    return exc.message if isinstance(exc, _Failed) else f"target error: {one_line(exc)}"
 
 
 def _result(suggestion: Suggestion, status: ValidationStatus, evidence: list[str]) -> Suggestion:
@@ -103,13 +100,10 @@ def _texts(setup: list[str], suggested: str) -> list[tuple[str, str]]:
 
 def _begin(conn: psycopg.Connection[Any]) -> None:
     conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(STATEMENT_TIMEOUT)))
-    conn.execute(f"SET LOCAL {_MARKER} = 'on'")
+    guarded_tx.mark(conn)
 
 
-def _settle(conn: psycopg.Connection[Any]) -> None:
-    """Leave the caller's connection idle even when the SQL opened a transaction of its own after a COMMIT."""
-    if conn.info.transaction_status != TransactionStatus.IDLE:
-        conn.rollback()
+_settle = guarded_tx.settle
 
 
 def ddl_mode(conn: psycopg.Connection[Any]) -> Literal["rollback", "scratch"]:
@@ -175,13 +169,10 @@ def _validate_in_scratch(conn: psycopg.Connection[Any], suggestion: Suggestion, 
     except scratch.Refused as refused:
         status = ValidationStatus.INVALID
         evidence.append(f"not run: {refused.message}")
-    except _Failed as failed:
+    except (_Failed, psycopg.Error) as exc:
         status = ValidationStatus.INVALID
-        escaped = isinstance(failed, _Escaped)
-        evidence.append(failed.message)
-    except psycopg.Error as exc:
-        status = ValidationStatus.INVALID
-        evidence.append(f"target error: {one_line(exc)}")
+        escaped = isinstance(exc, _Escaped)
+        evidence.append(_why_invalid(exc))
     finally:
         _settle(conn)
         if created:
@@ -228,10 +219,8 @@ def _run(conn: psycopg.Connection[Any], text: str, what: str, evidence: list[str
 
 
 def _still_ours(conn: psycopg.Connection[Any], what: str) -> None:
-    if conn.info.transaction_status == TransactionStatus.INTRANS:
-        row = conn.execute("SELECT current_setting(%s, true)", (_MARKER,)).fetchone()
-        if row and row[0] == "on":
-            return
+    if guarded_tx.still_ours(conn):
+        return
     raise _Escaped(f"the {what} ended the validation's transaction (a COMMIT or ROLLBACK in it): validation failed")
 
 
